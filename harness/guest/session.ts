@@ -1,0 +1,116 @@
+// The guest over SSH: commands with timeouts, sysfs writes that report the guest's real errno, reads and polling.
+import ssh2 from 'ssh2';
+import { HarnessError } from '../common/errors.ts';
+import { errnoFromMessage } from './errno.ts';
+import { shellWord } from './shell.ts';
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export type WriteResult = { ok: true } | { ok: false; errno: string; message: string };
+
+export class GuestSession implements AsyncDisposable {
+  private constructor(private readonly client: ssh2.Client) {}
+
+  /** Connects, pinning the host key the guest announced on its console; retries until `timeoutMs`. */
+  static async connect(opts: { port: number; privateKey: string; hostKey: string; timeoutMs: number; signal?: AbortSignal }): Promise<GuestSession> {
+    const expected = Buffer.from(opts.hostKey.split(' ')[1] ?? '', 'base64');
+    const deadline = Date.now() + opts.timeoutMs;
+    let last: unknown;
+    while (Date.now() < deadline && !opts.signal?.aborted) {
+      try {
+        return new GuestSession(await connectOnce(opts.port, opts.privateKey, expected, Math.max(1000, deadline - Date.now())));
+      } catch (err) {
+        last = err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    throw new HarnessError(`no SSH session with the guest on 127.0.0.1:${opts.port} within ${opts.timeoutMs} ms`, { stage: 'guest', cause: last });
+  }
+
+  exec(command: string, timeoutMs = 30_000): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (err, stream) => {
+        if (err) return reject(new HarnessError(`ssh exec failed: ${command}`, { stage: 'guest', cause: err }));
+        let stdout = '';
+        let stderr = '';
+        const timer = setTimeout(() => {
+          stream.close();
+          reject(new HarnessError(`guest command timed out after ${timeoutMs} ms: ${command}`, { stage: 'guest' }));
+        }, timeoutMs);
+        stream.on('data', (d: Buffer) => (stdout += d.toString()));
+        stream.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        stream.on('close', (code: number | null) => {
+          clearTimeout(timer);
+          resolve({ code: code ?? -1, stdout, stderr });
+        });
+      });
+    });
+  }
+
+  /** Writes `value` to a file as `echo value > path` does, and names the errno the kernel returned. */
+  async write(path: string, value: string): Promise<WriteResult> {
+    // busybox's printf builtin ignores write errors; its echo reports them ("sh: write error: <strerror>").
+    const r = await this.exec(`echo ${shellWord(value)} > ${shellWord(path)}`);
+    if (r.code === 0) return { ok: true };
+    const message = r.stderr.trim();
+    const errno = errnoFromMessage(message);
+    if (!errno) throw new HarnessError(`write to ${path} failed with a message that names no errno`, { stage: 'guest', details: [message] });
+    return { ok: false, errno, message };
+  }
+
+  /** File contents without the trailing newline, or undefined when the file does not exist. */
+  async read(path: string): Promise<string | undefined> {
+    const r = await this.exec(`cat ${shellWord(path)}`);
+    return r.code === 0 ? r.stdout.replace(/\n$/, '') : undefined;
+  }
+
+  async list(dir: string): Promise<string[]> {
+    const r = await this.exec(`ls -1 ${shellWord(dir)}`);
+    return r.code === 0 ? r.stdout.split('\n').filter(Boolean) : [];
+  }
+
+  async exists(path: string): Promise<boolean> {
+    return (await this.exec(`test -e ${shellWord(path)}`)).code === 0;
+  }
+
+  /** Calls `probe` until it returns a value other than undefined, or gives the last undefined after `timeoutMs`. */
+  async pollUntil<T>(probe: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 50): Promise<T | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = await probe();
+      if (v !== undefined || Date.now() >= deadline) return v;
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  }
+
+  close(): void {
+    this.client.end();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+}
+
+function connectOnce(port: number, privateKey: string, hostKey: Buffer, timeoutMs: number): Promise<ssh2.Client> {
+  return new Promise((resolve, reject) => {
+    const c = new ssh2.Client();
+    c.once('ready', () => resolve(c));
+    c.once('error', (err) => {
+      c.end();
+      reject(err);
+    });
+    c.connect({
+      host: '127.0.0.1',
+      port,
+      username: 'root',
+      privateKey,
+      readyTimeout: timeoutMs,
+      hostVerifier: (key: Buffer) => key.equals(hostKey),
+    });
+  });
+}

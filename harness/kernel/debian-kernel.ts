@@ -1,0 +1,53 @@
+// Fetches a Debian kernel by upstream version into the cache, keyed by the exact package version.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HarnessError } from '../common/errors.ts';
+import { buildOnce, exists } from '../common/fs.ts';
+import { cachePath } from '../common/paths.ts';
+import { extractDebs } from '../debian/extract.ts';
+import { PrivateApt } from '../debian/private-apt.ts';
+import { kernelPackageNames, kernelSearchRegex, modulesPackageFor, newest } from './debian-names.ts';
+import type { KernelImage } from './types.ts';
+
+/** Suites that carry kernels: 6.1 (bookworm), 6.12 (trixie), 7.2 (sid), 7.3 release candidates (experimental). */
+const KERNEL_SUITES = ['bookworm', 'trixie', 'sid', 'experimental'];
+
+export async function fetchDebianKernel(version: string, spec: string): Promise<KernelImage> {
+  const apt = new PrivateApt('kernels', KERNEL_SUITES, 'kernel');
+  await apt.ensureLists();
+  const pick = await apt.memo(`kernel ${version}`, async () => {
+    const names = kernelPackageNames(await apt.search(kernelSearchRegex(version)), version);
+    const candidates = (await Promise.all(names.map(async (name) => (await apt.versions(name)).map((v) => ({ name, version: v }))))).flat();
+    return newest(candidates) ?? null;
+  });
+  if (!pick) {
+    throw new HarnessError(`no Debian amd64 kernel package for version ${version}`, {
+      stage: 'input',
+      details: [`searched ${KERNEL_SUITES.join(', ')} for linux-binary-${version}*-amd64 and linux-image-${version}*-amd64`, 'accepted: a version Debian ships, e.g. debian:6.1, debian:6.12, debian:7.2, debian:7.3'],
+    });
+  }
+  const modulesPkg = modulesPackageFor(pick.name);
+  const specs = [`${pick.name}=${pick.version}`, ...(modulesPkg ? [`${modulesPkg}=${pick.version}`] : [])];
+  const dir = cachePath('kernels', 'debian', `${pick.name}_${pick.version}`);
+  const packages = specs.map((s) => ({ name: s.split('=')[0]!, version: pick.version }));
+  await buildOnce(dir, async (tmp) => {
+    const debs = await apt.download(specs);
+    await extractDebs(debs.map((d) => d.path), tmp, 'kernel');
+  });
+  return locateKernel(dir, spec, packages);
+}
+
+/** Debian 7.x keeps vmlinuz in /usr/lib/modules/<release>/; older packages in /boot/vmlinuz-<release>. */
+async function locateKernel(root: string, spec: string, packages: KernelImage['packages']): Promise<KernelImage> {
+  for (const base of ['usr/lib/modules', 'lib/modules']) {
+    const dir = join(root, base);
+    if (!(await exists(dir))) continue;
+    for (const release of await readdir(dir)) {
+      const modulesDir = join(dir, release);
+      for (const vmlinuz of [join(modulesDir, 'vmlinuz'), join(root, 'boot', `vmlinuz-${release}`)]) {
+        if (await exists(vmlinuz)) return { spec, release, vmlinuz, modulesDir, packages };
+      }
+    }
+  }
+  throw new HarnessError(`no vmlinuz found in the unpacked packages at ${root}`, { stage: 'kernel' });
+}

@@ -1,0 +1,61 @@
+// Memory blocks: hot-add per online policy, state writes, and the zone rule (default policy contig-zones).
+import type { Block, ModelState, OnlineType, Zone } from './state.ts';
+
+function spans(state: ModelState, node: number, zone: Zone, id: number): boolean {
+  const ids = state.blocks.filter((b) => b.node === node && b.online && b.zone === zone).map((b) => b.id);
+  return ids.length > 0 && id >= Math.min(...ids) && id <= Math.max(...ids);
+}
+
+/** The zone `online` picks: the one zone already spanning the block, else Normal (mm/memory_hotplug.c default_zone_for_pfn). */
+export function defaultZone(state: ModelState, b: Block): Zone {
+  const inKernel = spans(state, b.node, 'Normal', b.id);
+  const inMovable = spans(state, b.node, 'Movable', b.id);
+  return inKernel !== inMovable && inMovable ? 'Movable' : 'Normal';
+}
+
+export function zoneFor(state: ModelState, b: Block, type: OnlineType): Zone {
+  if (type === 'online_movable') return 'Movable';
+  if (type === 'online_kernel') return 'Normal';
+  return defaultZone(state, b);
+}
+
+/** `valid_zones`: an online block's zone; an offline block's default zone first, then the other one. */
+export function validZones(state: ModelState, b: Block): string {
+  if (b.online) return b.zone!;
+  const d = defaultZone(state, b);
+  return d === 'Normal' ? 'Normal Movable' : 'Movable Normal';
+}
+
+const STATE_VALUES = ['online', 'online_kernel', 'online_movable', 'offline'];
+
+/** A write to memoryM/state: EINVAL for unknown values and for a block already in the asked state. */
+export function writeBlockState(state: ModelState, b: Block, value: string): string {
+  if (!STATE_VALUES.includes(value)) return 'EINVAL';
+  if ((value === 'offline') === !b.online) return 'EINVAL';
+  if (value === 'offline') {
+    b.online = false;
+    delete b.zone;
+  } else {
+    b.zone = zoneFor(state, b, value as OnlineType);
+    b.online = true;
+  }
+  return 'ok';
+}
+
+/** kmem's hot-add of a region's range: one block per block size, onlined one by one per the policy in force. */
+export function hotAdd(state: ModelState, region: string, start: bigint, size: bigint, node: number): void {
+  if (!state.nodes.includes(node)) state.nodes.push(node);
+  for (let a = start; a < start + size; a += state.blockSize) {
+    const b: Block = { id: Number(a / state.blockSize), node, region, online: false };
+    state.blocks.push(b);
+    if (state.autoOnline !== 'offline') writeBlockState(state, b, state.autoOnline);
+  }
+}
+
+/** kmem's remove: all blocks go when all are offline; otherwise removal fails and they stay (leaked until reboot). */
+export function hotRemove(state: ModelState, region: string): void {
+  const mine = state.blocks.filter((b) => b.region === region);
+  if (mine.some((b) => b.online)) return;
+  state.blocks = state.blocks.filter((b) => b.region !== region);
+  state.nodes = state.nodes.filter((n) => state.blocks.some((b) => b.node === n));
+}

@@ -1,0 +1,108 @@
+// One QEMU process: started with execa, console teed to the run's log, stopped on every path and only by its own pid.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { execa, type ResultPromise } from 'execa';
+import { HarnessError } from '../common/errors.ts';
+import { troubleExcerpt, troubleIn, type Trouble } from './console.ts';
+
+export interface ConsoleTrouble {
+  kind: Trouble;
+  line: string;
+}
+
+export class Vm implements AsyncDisposable {
+  readonly lines: string[] = [];
+  private readonly listeners = new Set<(line: string) => void>();
+  private readonly proc: ResultPromise<{ stdin: 'ignore'; stdout: 'pipe'; stderr: 'pipe'; reject: false }>;
+  private readonly log: WriteStream;
+  private exited = false;
+  readonly exit: Promise<{ code?: number; signal?: string; stderr: string }>;
+  /** Kernel trouble seen on the console so far, in order. */
+  readonly trouble: ConsoleTrouble[] = [];
+
+  constructor(qemu: string, argv: string[], consoleLog: string) {
+    this.log = createWriteStream(consoleLog);
+    this.proc = execa(qemu, argv, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', reject: false, cleanup: true, buffer: { stdout: false, stderr: true } });
+    const rl = createInterface({ input: this.proc.stdout });
+    rl.on('line', (raw) => {
+      const line = raw.replace(/\r$/, '');
+      this.lines.push(line);
+      this.log.write(`${line}\n`);
+      const kind = troubleIn(line);
+      if (kind) this.trouble.push({ kind, line });
+      for (const l of this.listeners) l(line);
+    });
+    this.exit = this.proc.then((r) => {
+      this.exited = true;
+      return { code: r.exitCode, signal: r.signal, stderr: String(r.stderr ?? '') };
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.proc.pid;
+  }
+
+  get running(): boolean {
+    return !this.exited;
+  }
+
+  /** Resolves with the first console line matching `re` (also one already seen); rejects on timeout, QEMU exit, panic or abort. */
+  waitFor(re: RegExp, timeoutMs: number, signal?: AbortSignal): Promise<RegExpExecArray> {
+    const seen = this.lines.map((l) => re.exec(l)).find(Boolean);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const done = (fn: () => void) => {
+        clearTimeout(timer);
+        this.listeners.delete(onLine);
+        signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      const onLine = (line: string) => {
+        const m = re.exec(line);
+        if (m) done(() => resolve(m));
+        else if (troubleIn(line) === 'panic') done(() => reject(this.failure('the guest kernel panicked')));
+      };
+      const onAbort = () => done(() => reject(new HarnessError('interrupted', { stage: 'boot' })));
+      const timer = setTimeout(() => done(() => reject(this.failure(`no console line matching ${re} within ${timeoutMs} ms`))), timeoutMs);
+      this.listeners.add(onLine);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      void this.exit.then((r) => done(() => reject(this.failure(`QEMU exited (code ${r.code ?? r.signal}) before the guest was ready`, r.stderr))));
+    });
+  }
+
+  failure(message: string, stderr = ''): HarnessError {
+    const excerpt = troubleExcerpt(this.lines);
+    return new HarnessError(message, {
+      stage: 'boot',
+      details: [
+        ...stderr.split('\n').filter(Boolean).map((l) => `qemu: ${l}`),
+        ...(excerpt.length ? excerpt : this.lines.slice(-15)).map((l) => `console: ${l}`),
+      ],
+    });
+  }
+
+  /** Waits for QEMU to leave by itself (guest power-off), then TERM, then KILL; safe to call twice. */
+  async stop(graceMs = 3000): Promise<void> {
+    if (this.exited) return this.closeLog();
+    const gone = await Promise.race([this.exit.then(() => true), delay(graceMs).then(() => false)]);
+    if (!gone) {
+      this.proc.kill('SIGTERM');
+      const termed = await Promise.race([this.exit.then(() => true), delay(2000).then(() => false)]);
+      if (!termed) this.proc.kill('SIGKILL');
+      await this.exit;
+    }
+    await this.closeLog();
+  }
+
+  private closeLog(): Promise<void> {
+    return new Promise((resolve) => (this.log.closed ? resolve() : this.log.end(resolve)));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop(0);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}

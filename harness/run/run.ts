@@ -1,0 +1,101 @@
+// A whole run: validate input, provision, kernel, image, then every scenario variant on its own boot; one report.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { HarnessError } from '../common/errors.ts';
+import { buildGuestImage } from '../image/build.ts';
+import { obtainKernel } from '../kernel/fetch.ts';
+import { parseKernelSpec } from '../kernel/spec.ts';
+import { provisionHost } from '../host/provision.ts';
+import { probeQemu } from '../qemu/binary.ts';
+import type { RunReport, ScenarioReport, StepRecord } from '../report/types.ts';
+import { loadScenarios } from '../scenario/load.ts';
+import type { Scenario } from '../scenario/types.ts';
+import { loadTopology } from '../topology/load.ts';
+import type { Topology } from '../topology/types.ts';
+import { runScenarioVariant } from './scenario-run.ts';
+
+export interface RunOptions {
+  scenarios: string[];
+  kernel: string;
+  modules?: string;
+  /** Overrides every scenario's topology. */
+  topology?: string;
+  append: string[];
+  artifacts: string;
+  signal?: AbortSignal;
+  events: {
+    log(line: string): void;
+    scenarioStart(s: Scenario, variant: string): void;
+    step(r: StepRecord): void;
+    scenarioEnd(r: ScenarioReport): void;
+  };
+}
+
+/** Everything the user gave, checked before anything starts. */
+export async function loadInputs(o: Pick<RunOptions, 'scenarios' | 'kernel' | 'modules' | 'topology'>) {
+  const spec = parseKernelSpec(o.kernel, o.modules);
+  const scenarios = (await Promise.all(o.scenarios.map((p) => loadScenarios(p)))).flat();
+  const topologies = new Map<Scenario, Topology>();
+  for (const s of scenarios) topologies.set(s, await loadTopology(o.topology ?? s.topology, o.topology ? process.cwd() : dirname(resolve(s.file))));
+  return { spec, scenarios, topologies };
+}
+
+export async function run(o: RunOptions): Promise<RunReport> {
+  const t0 = Date.now();
+  const { spec, scenarios, topologies } = await loadInputs(o);
+  const dir = resolve(o.artifacts, new Date().toISOString().replace(/[:.]/g, '-'));
+  await mkdir(dir, { recursive: true });
+  const report: RunReport = {
+    verdict: 'error',
+    kernel: { spec: spec.text, release: '', packages: [] },
+    topology: o.topology ?? 'per scenario',
+    scenarios: [],
+    timings: { totalMs: 0 },
+    artifacts: dir,
+  };
+  try {
+    let t = Date.now();
+    await provisionHost(o.events.log);
+    report.qemu = (await probeQemu()).version;
+    report.timings.provisionMs = Date.now() - t;
+    t = Date.now();
+    o.events.log(`kernel ${spec.text} …`);
+    const kernel = await obtainKernel(spec);
+    report.kernel = { spec: spec.text, release: kernel.release, packages: kernel.packages };
+    report.timings.kernelMs = Date.now() - t;
+    o.events.log(`kernel ${kernel.release} (${kernel.packages.map((p) => `${p.name} ${p.version}`).join(', ') || kernel.vmlinuz}) in ${report.timings.kernelMs} ms`);
+    t = Date.now();
+    const image = await buildGuestImage(kernel);
+    report.image = { key: image.key, packages: image.packages, modules: image.modules };
+    report.timings.imageMs = Date.now() - t;
+    o.events.log(`guest image ${image.key} in ${report.timings.imageMs} ms`);
+    for (const scenario of scenarios) {
+      for (const variant of scenario.variants) {
+        if (o.signal?.aborted) throw new HarnessError('interrupted', { stage: 'steps' });
+        o.events.scenarioStart(scenario, variant.name);
+        const r = await runScenarioVariant({
+          kernel,
+          image,
+          topology: topologies.get(scenario)!,
+          scenario,
+          variant,
+          extraCmdline: o.append,
+          dir: join(dir, `${scenario.name}-${variant.name}`),
+          ...(o.signal ? { signal: o.signal } : {}),
+          onStep: o.events.step,
+        });
+        report.scenarios.push(r);
+        o.events.scenarioEnd(r);
+      }
+    }
+    const verdicts = report.scenarios.map((s) => s.verdict);
+    report.verdict = verdicts.includes('error') ? 'error' : verdicts.includes('fail') ? 'fail' : 'pass';
+  } catch (err) {
+    report.error = err instanceof HarnessError ? err.format() : String(err);
+    throw err;
+  } finally {
+    report.timings.totalMs = Date.now() - t0;
+    await writeFile(join(dir, 'report.json'), JSON.stringify(report, null, 2));
+  }
+  return report;
+}

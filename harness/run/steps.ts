@@ -1,0 +1,108 @@
+// Drives one scenario's steps in the guest and compares each with the model: result, read value, state, kernel trouble.
+import { diffSnapshots } from '../diff/diff.ts';
+import type { GuestSession } from '../guest/session.ts';
+import { predict } from '../model/predict.ts';
+import { parseSnapshot, render, type Snapshot } from '../model/render.ts';
+import type { ModelState } from '../model/state.ts';
+import { troubleExcerpt } from '../qemu/console.ts';
+import type { StepRecord } from '../report/types.ts';
+import type { Action, Step, StepResult } from '../scenario/types.ts';
+
+const SNAPSHOT = '/usr/libexec/cxl-harness/snapshot';
+/** How long asynchronous probes (dax_region, kmem hot-add) may take to settle under TCG. */
+export const SETTLE_MS = 20_000;
+
+const DMESG_MARK = '--- dmesg';
+
+export interface Observation {
+  snapshot: Snapshot;
+  /** Kernel log lines since the previous observation (busybox `dmesg -c` reads and clears). */
+  dmesg: string[];
+}
+
+/** State and the kernel log slice in one round trip. */
+export async function observe(guest: GuestSession): Promise<Observation> {
+  const out = (await guest.exec(`${SNAPSHOT}; echo '${DMESG_MARK}'; dmesg -c`)).stdout;
+  const [snap = '', log = ''] = out.split(`${DMESG_MARK}\n`);
+  return { snapshot: parseSnapshot(snap), dmesg: log.split('\n').filter(Boolean) };
+}
+
+/** Polls the guest until its state equals `expected` or `timeoutMs` passes; the last state and all log lines seen. */
+export async function settle(guest: GuestSession, expected: Snapshot, timeoutMs: number): Promise<Observation> {
+  const dmesg: string[] = [];
+  let last: Snapshot = {};
+  await guest.pollUntil(async () => {
+    const o = await observe(guest);
+    dmesg.push(...o.dmesg);
+    last = o.snapshot;
+    return diffSnapshots(expected, last).length === 0 ? true : undefined;
+  }, timeoutMs, 100);
+  return { snapshot: last, dmesg };
+}
+
+async function perform(guest: GuestSession, action: Action, blockSize: bigint): Promise<{ result: StepResult; value?: string; message?: string }> {
+  const fromWrite = (w: Awaited<ReturnType<GuestSession['write']>>) => (w.ok ? { result: 'ok' } : { result: w.errno, message: w.message });
+  switch (action.kind) {
+    case 'write':
+      return fromWrite(await guest.write(action.path, action.value));
+    case 'bind':
+    case 'unbind':
+      return fromWrite(await guest.write(`/sys/bus/${action.bus}/drivers/${action.driver}/${action.kind}`, action.device));
+    case 'read': {
+      const value = await guest.read(action.path);
+      return value === undefined ? { result: 'ENOENT' } : { result: 'ok', value };
+    }
+    case 'blocks': {
+      const base = `/sys/bus/cxl/devices/${action.region}`;
+      const [resource, size] = [await guest.read(`${base}/resource`), await guest.read(`${base}/size`)];
+      if (resource === undefined || size === undefined) return { result: 'ENOENT', message: `${action.region} has no resource/size` };
+      for (let a = BigInt(resource); a < BigInt(resource) + BigInt(size); a += blockSize) {
+        const w = await guest.write(`/sys/devices/system/memory/memory${a / blockSize}/state`, action.state);
+        if (!w.ok) return fromWrite(w);
+      }
+      return { result: 'ok' };
+    }
+  }
+}
+
+export interface StepContext {
+  guest: GuestSession;
+  blockSize: bigint;
+  signal?: AbortSignal;
+}
+
+/** Runs the steps in order; the model's state carries forward from its own predictions, so one divergence is reported once per step it affects. */
+export async function runSteps(ctx: StepContext, steps: Step[], start: ModelState, onStep: (r: StepRecord) => void): Promise<StepRecord[]> {
+  const records: StepRecord[] = [];
+  let state = start;
+  for (const [i, step] of steps.entries()) {
+    if (ctx.signal?.aborted) break;
+    const t0 = Date.now();
+    const p = predict(state, step.action);
+    const observed = await perform(ctx.guest, step.action, ctx.blockSize);
+    const expectedSnap = render(p.state);
+    const { snapshot: snap, dmesg } = await settle(ctx.guest, expectedSnap, p.async ? SETTLE_MS : 0);
+    const pinned = step.pinned;
+    const result = pinned?.result ?? p.result;
+    const value = pinned?.value ?? p.value;
+    const findings = p.gap ? [] : diffSnapshots(expectedSnap, snap);
+    const trouble = troubleExcerpt(dmesg);
+    const pass = !p.gap && result !== undefined && result.includes(observed.result) && (value === undefined || value === observed.value) && !findings.length && !trouble.length;
+    const record: StepRecord = {
+      index: i + 1,
+      name: step.name,
+      action: step.action,
+      expected: { ...(result ? { result } : {}), ...(value !== undefined ? { value } : {}), source: pinned ? 'pinned' : 'model', ...(p.gap ? { gap: p.gap } : {}) },
+      observed,
+      findings,
+      trouble,
+      dmesg,
+      ms: Date.now() - t0,
+      pass,
+    };
+    records.push(record);
+    onStep(record);
+    state = p.state;
+  }
+  return records;
+}
