@@ -14,6 +14,7 @@ const USAGE = `usage: cxl-harness run [SCENARIO_OR_DIR ...] [options]
   --modules DIR        modules folder for a local bzImage
   --topology T         "default" or a topology YAML; overrides the scenarios' own
   --append PARAM       extra kernel parameter (repeatable; later ones win)
+  --variant NAME       run only this variant of each scenario (repeatable)
   --json FILE          write the report as JSON
   --artifacts DIR      where run folders go (default ./artifacts)
   --show-command       print the QEMU command line per scenario variant and exit`;
@@ -34,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
         modules: { type: 'string' },
         topology: { type: 'string' },
         append: { type: 'string', multiple: true, default: [] },
+        variant: { type: 'string', multiple: true, default: [] },
         json: { type: 'string' },
         artifacts: { type: 'string', default: 'artifacts' },
         'show-command': { type: 'boolean', default: false },
@@ -70,6 +72,7 @@ async function main(argv: string[]): Promise<number> {
     ...(v.modules ? { modules: v.modules } : {}),
     ...(v.topology ? { topology: v.topology } : {}),
     append: v.append,
+    variants: v.variant,
     artifacts: v.artifacts,
     signal: abort.signal,
     events: {

@@ -1,7 +1,7 @@
 // A whole run: validate input, provision, kernel, image, then every scenario variant on its own boot; one report.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { HarnessError } from '../common/errors.ts';
+import { HarnessError, inputError } from '../common/errors.ts';
 import { buildGuestImage } from '../image/build.ts';
 import { obtainKernel } from '../kernel/fetch.ts';
 import { parseKernelSpec } from '../kernel/spec.ts';
@@ -21,6 +21,8 @@ export interface RunOptions {
   /** Overrides every scenario's topology. */
   topology?: string;
   append: string[];
+  /** Only these variants (all when empty). */
+  variants: string[];
   artifacts: string;
   signal?: AbortSignal;
   events: {
@@ -43,6 +45,10 @@ export async function loadInputs(o: Pick<RunOptions, 'scenarios' | 'kernel' | 'm
 export async function run(o: RunOptions): Promise<RunReport> {
   const t0 = Date.now();
   const { spec, scenarios, topologies } = await loadInputs(o);
+  const chosen = (s: Scenario) => s.variants.filter((v) => !o.variants.length || o.variants.includes(v.name));
+  if (!scenarios.some((s) => chosen(s).length)) {
+    throw inputError('command line', '--variant', o.variants.join(','), `one of: ${[...new Set(scenarios.flatMap((s) => s.variants.map((v) => v.name)))].join(', ')}`);
+  }
   const dir = resolve(o.artifacts, new Date().toISOString().replace(/[:.]/g, '-'));
   await mkdir(dir, { recursive: true });
   const report: RunReport = {
@@ -70,7 +76,7 @@ export async function run(o: RunOptions): Promise<RunReport> {
     report.timings.imageMs = Date.now() - t;
     o.events.log(`guest image ${image.key} in ${report.timings.imageMs} ms`);
     for (const scenario of scenarios) {
-      for (const variant of scenario.variants) {
+      for (const variant of chosen(scenario)) {
         if (o.signal?.aborted) throw new HarnessError('interrupted', { stage: 'steps' });
         o.events.scenarioStart(scenario, variant.name);
         const r = await runScenarioVariant({

@@ -1,0 +1,27 @@
+// The verdict can fail, not just pass: a wrong expectation exits 1 naming the step; bad input exits 2 before any boot.
+import test from 'ava';
+import { fixture, harness } from './cli.ts';
+
+test('a pinned expectation the kernel contradicts exits 1 and names the step', async (t) => {
+  const r = await harness([fixture('wrong-expectation.yaml')]);
+  t.is(r.exitCode, 1, r.stdout + r.stderr);
+  t.regex(r.stdout, /FAIL\s+2 granularity 256 pinned as refused\s+EINVAL\s+ok/);
+  t.regex(r.stdout, /first failing step: #2 granularity 256 pinned as refused/);
+  const s = r.report!.scenarios[0]!;
+  t.is(s.verdict, 'fail');
+  t.deepEqual(s.steps.filter((x) => !x.pass).map((x) => x.index), [2]);
+});
+
+test('a malformed scenario exits 2 naming file and field, and boots nothing', async (t) => {
+  const r = await harness([fixture('bad-step.yaml')]);
+  t.is(r.exitCode, 2);
+  t.regex(r.stderr, /bad-step\.yaml/);
+  t.regex(r.stderr, /steps\[0\]\.bind\.device/);
+  t.is(r.report, undefined);
+});
+
+test('an unknown kernel spec exits 2 with the accepted forms', async (t) => {
+  const r = await harness(['--kernel', 'debian:seven']);
+  t.is(r.exitCode, 2);
+  t.regex(r.stderr, /--kernel: "debian:seven" is not accepted; accepted: debian:<major\.minor/);
+});
