@@ -77,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
     signal: abort.signal,
     events: {
       log: (l) => out(l),
-      scenarioStart: (s, variant) => out(`\n${s.name} [${variant}]  (${s.file})\n${STEP_HEADER}`),
+      scenarioStart: (s, variant, shared) => out(`\n${s.name} [${variant}]  (${s.file})${shared ? '  on the same boot' : ''}\n${STEP_HEADER}`),
       step: (r) => out(stepLine(r)),
       scenarioEnd: (r) => out(scenarioSummary(r)),
     },

@@ -8,6 +8,11 @@ export interface RunKey {
 }
 
 export function newRunKey(): RunKey {
-  const k = ssh2.utils.generateKeyPairSync('ed25519');
-  return { privateKey: k.private, publicBlob: k.public.split(' ')[1]! };
+  // ssh2 1.17's generator emits a key its own parser rejects about once in 200 ("Malformed OpenSSH
+  // private key"); draw again until the key parses, so the SSH session never fails on it.
+  for (;;) {
+    const k = ssh2.utils.generateKeyPairSync('ed25519');
+    const parsed = ssh2.utils.parseKey(k.private);
+    if (!(parsed instanceof Error)) return { privateKey: k.private, publicBlob: k.public.split(' ')[1]! };
+  }
 }

@@ -10,7 +10,8 @@ function spans(state: ModelState, node: number, zone: Zone, id: number): boolean
 export function defaultZone(state: ModelState, b: Block): Zone {
   const inKernel = spans(state, b.node, 'Normal', b.id);
   const inMovable = spans(state, b.node, 'Movable', b.id);
-  return inKernel !== inMovable && inMovable ? 'Movable' : 'Normal';
+  if (inKernel !== inMovable) return inMovable ? 'Movable' : 'Normal';
+  return state.movableNode ? 'Movable' : 'Normal';
 }
 
 export function zoneFor(state: ModelState, b: Block, type: OnlineType): Zone {
@@ -43,19 +44,20 @@ export function writeBlockState(state: ModelState, b: Block, value: string): str
 }
 
 /** kmem's hot-add of a region's range: one block per block size, onlined one by one per the policy in force. */
-export function hotAdd(state: ModelState, region: string, start: bigint, size: bigint, node: number): void {
+export function hotAdd(state: ModelState, region: string, start: bigint, size: bigint, node: number, online: OnlineType): void {
   if (!state.nodes.includes(node)) state.nodes.push(node);
   for (let a = start; a < start + size; a += state.blockSize) {
     const b: Block = { id: Number(a / state.blockSize), node, region, online: false };
     state.blocks.push(b);
-    if (state.autoOnline !== 'offline') writeBlockState(state, b, state.autoOnline);
+    if (online !== 'offline') writeBlockState(state, b, online);
   }
 }
 
-/** kmem's remove: all blocks go when all are offline; otherwise removal fails and they stay (leaked until reboot). */
-export function hotRemove(state: ModelState, region: string): void {
+/** kmem's remove: all blocks go when all are offline (true); otherwise removal fails and they stay, leaked until reboot (false). */
+export function hotRemove(state: ModelState, region: string): boolean {
   const mine = state.blocks.filter((b) => b.region === region);
-  if (mine.some((b) => b.online)) return;
+  if (mine.some((b) => b.online)) return false;
   state.blocks = state.blocks.filter((b) => b.region !== region);
   state.nodes = state.nodes.filter((n) => state.blocks.some((b) => b.node === n));
+  return true;
 }

@@ -1,6 +1,6 @@
 // Region and decoder sysfs writes (drivers/cxl/core/region.c, hdm.c), each refusal with its documented errno.
-import { hotAdd, hotRemove } from './memory.ts';
-import { allocateId, SZ_256M, type EndpointDecoder, type ModelState, type Region } from './state.ts';
+import { addDax, removeDax } from './dax.ts';
+import { allocateId, SZ_256M, type EndpointDecoder, type ModelState, type Region, type RegionDriver } from './state.ts';
 
 const WAYS = [1, 2, 3, 4, 6, 8, 12, 16];
 const isPow2 = (n: number) => n > 0 && (n & (n - 1)) === 0;
@@ -26,11 +26,11 @@ function rootOf(state: ModelState, r: Region) {
   return state.roots.find((x) => x.name === r.root)!;
 }
 
-/** Region driver release: the dax chain goes, kmem tries to remove the memory (fails silently while blocks are online). */
+/** Region driver release: everything below goes (sysram_regionN, dax_regionN, daxN.0); kmem removes the memory only if all blocks are offline. */
 export function releaseDriver(state: ModelState, r: Region): void {
   if (!r.driver) return;
-  state.dax = state.dax.filter((d) => d.region !== r.name);
-  hotRemove(state, r.name);
+  removeDax(state, r.name);
+  state.sysram = state.sysram.filter((x) => x.region !== r.name);
   delete r.driver;
 }
 
@@ -82,7 +82,7 @@ export function writeRegionAttr(state: ModelState, r: Region, attr: string, valu
       if (Number(v) % rootWays !== 0 || !isPow2(Number(v) / rootWays)) return 'EINVAL';
       if (hasHpa) return 'EBUSY';
       r.ways = Number(v);
-      r.targets = Array.from({ length: r.ways }, () => '');
+      r.targets = Array.from({ length: r.ways }, (_, i) => r.targets[i] ?? '');
       return 'ok';
     }
     case 'interleave_granularity': {
@@ -126,7 +126,10 @@ function writeSize(state: ModelState, r: Region, value: string, active: boolean)
   if (r.ways === 0 || r.granularity === 0) return 'ENXIO';
   if (v % (SZ_256M * BigInt(r.ways)) !== 0n) return 'EINVAL';
   const root = rootOf(state, r);
-  const taken = state.regions.filter((x) => x.root === root.name && x.resource !== undefined).map((x) => [x.resource!, x.resource! + x.size] as const);
+  const taken = [
+    ...state.regions.filter((x) => x.root === root.name && x.resource !== undefined).map((x) => [x.resource!, x.resource! + x.size] as const),
+    ...state.leaks.map((l) => [l.start, l.start + l.size] as const),
+  ];
   // Lowest free 256 MiB-aligned range in the window (kernel/resource.c get_free_mem_region, ascending).
   for (let a = root.start; a + v <= root.start + root.size; a += SZ_256M) {
     if (taken.every(([s, e]) => a + v <= s || a >= e)) {
@@ -149,7 +152,8 @@ function writeTarget(state: ModelState, r: Region, pos: number, value: string, a
     return 'ok';
   }
   const e = state.endpoints.find((x) => x.name === value);
-  if (!e) return state.roots.some((x) => x.name === value) ? 'EINVAL' : 'ENODEV';
+  // A cxl device that is not an endpoint decoder: regions, root decoders, switch/host-bridge decoders.
+  if (!e) return isCxlDevice(state, value) ? 'EINVAL' : 'ENODEV';
   if (e.mode === 'none') return 'ENODEV';
   if (e.mode !== 'ram') return 'EINVAL';
   if (active || r.committed) return 'EBUSY';
@@ -161,6 +165,13 @@ function writeTarget(state: ModelState, r: Region, pos: number, value: string, a
   r.targets[pos] = e.name;
   e.region = r.name;
   return 'ok';
+}
+
+/** Devices on the cxl bus the model knows besides endpoint decoders: regions, root decoders and the host bridges' decoders. */
+function isCxlDevice(state: ModelState, name: string): boolean {
+  if (state.regions.some((x) => x.name === name) || state.roots.some((x) => x.name === name)) return true;
+  const hb = /^decoder(\d+)\.0$/.exec(name);
+  return hb !== null && Number(hb[1]) >= 1 && Number(hb[1]) <= state.hostBridges;
 }
 
 const portOf = (name: string) => name.split('.')[0]!;
@@ -198,12 +209,22 @@ export function writeEndpointAttr(state: ModelState, e: EndpointDecoder, attr: s
   return 'ok';
 }
 
-/** `cxl_region` probe: committed regions get a dax_region whose daxN.0 kmem binds, hot-adding the range. */
-export function bindRegion(state: ModelState, r: Region): string {
+/**
+ * The region drivers' probes. cxl_region: a KMEM dax_region whose daxN.0 kmem binds with the global policy (§1.7);
+ * cxl_devdax_region: a device-mode dax_region, daxN.0 → device_dax (§4.4); cxl_sysram_region: sysram_regionN,
+ * online_type invalid, nothing below until cxl_dax_kmem_region binds it (§4.5).
+ */
+export function bindRegion(state: ModelState, r: Region, driver: RegionDriver): string {
   if (r.driver) return 'EBUSY';
   if (!r.committed) return 'ENXIO';
-  r.driver = 'cxl_region';
-  state.dax.push({ region: r.name, id: r.id, device: `dax${r.id}.0`, driver: 'kmem' });
-  hotAdd(state, r.name, r.resource!, r.size, rootOf(state, r).node);
+  r.driver = driver;
+  const dax = { region: r.name, id: r.id, device: `dax${r.id}.0` };
+  // Busy System RAM in the range (a leak): the bind succeeds but no dax_region is created (region.c cxl_region_probe).
+  const busy = state.leaks.some((l) => l.start < r.resource! + r.size && r.resource! < l.start + l.size);
+  if (driver === 'cxl_region') {
+    if (!busy) addDax(state, { ...dax, kmemFlag: true });
+  }
+  else if (driver === 'cxl_devdax_region') addDax(state, { ...dax, kmemFlag: false });
+  else state.sysram.push({ region: r.name, id: r.id, onlineType: 'invalid' });
   return 'ok';
 }

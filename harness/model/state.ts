@@ -10,6 +10,14 @@ export interface BootFacts {
   blockSizeBytes: bigint;
   /** Root decoder name → start address of its window (the firmware's placement). */
   windowStarts: Record<string, bigint>;
+  /** Drivers registered on the cxl and dax buses: which binding paths this kernel has at all. */
+  cxlDrivers: string[];
+  daxDrivers: string[];
+  /**
+   * auto_online_blocks as booted. Used only when the command line sets no memhp_default_state: then it is the
+   * kernel's build-time default (CONFIG_MHP_DEFAULT_ONLINE_TYPE_*), a configuration fact rather than behaviour.
+   */
+  builtInOnlineType: string;
 }
 
 export type OnlineType = 'offline' | 'online' | 'online_kernel' | 'online_movable';
@@ -37,6 +45,8 @@ export interface EndpointDecoder {
   region?: string;
 }
 
+export type RegionDriver = 'cxl_region' | 'cxl_devdax_region' | 'cxl_sysram_region';
+
 export interface Region {
   id: number;
   name: string;
@@ -47,7 +57,32 @@ export interface Region {
   resource?: bigint;
   targets: string[];
   committed: boolean;
-  driver?: 'cxl_region';
+  driver?: RegionDriver;
+}
+
+/** The series' intermediate device between a region and its kmem dax_region. */
+export interface SysramRegion {
+  region: string;
+  id: number;
+  /** `invalid` until userspace writes one. */
+  onlineType: 'invalid' | 'offline' | 'online' | 'online_movable';
+  driver?: 'cxl_dax_kmem_region';
+}
+
+/** dax_regionN (created by a region driver) and its one device daxN.0. */
+export interface Dax {
+  region: string;
+  id: number;
+  device: string;
+  /** KMEM-flagged regions match only kmem by type (drivers/dax/bus.c dax_match_type). */
+  kmemFlag: boolean;
+  driver?: 'kmem' | 'device_dax';
+  /** Drivers that had this device written to their new_id. */
+  ids: string[];
+  /** Online policy kmem uses at hot-add: the global default, or the sysram region's. */
+  onlineType?: OnlineType;
+  /** kmem added the memory and has not removed it (also after an unbind that could not remove online blocks). */
+  memoryHeld: boolean;
 }
 
 export interface Block {
@@ -64,20 +99,30 @@ export interface ModelState {
   regions: Region[];
   /** Region ids taken in the kernel's global memregion IDA (regions and the ids roots hold for their next create). */
   usedIds: number[];
-  /** dax regions by region name: present once the region driver created them; `device` names daxN.0 and its driver. */
-  dax: { region: string; id: number; device: string; driver: 'kmem' | 'device_dax' }[];
+  sysram: SysramRegion[];
+  dax: Dax[];
   blocks: Block[];
   /** Nodes registered for hot-added memory. */
   nodes: number[];
   autoOnline: OnlineType;
+  /** `movable_node` on the command line: `online` then prefers ZONE_MOVABLE. */
+  movableNode: boolean;
+  /** Host bridge ports are port1..portH; their decoders decoderN.0 are cxl devices too. */
+  hostBridges: number;
+  /** Memory kmem could not remove: it stays online and reserved in /proc/iomem until reboot (§2, §5.4). */
+  leaks: { region: string; device: string; start: bigint; size: bigint }[];
   blockSize: bigint;
+  cxlDrivers: string[];
+  daxDrivers: string[];
 }
 
 export const HDM_DECODERS_PER_ENDPOINT = 4;
 
-/** `memhp_default_state=` on the command line, last one wins; invalid values are ignored; the Kconfig default is offline. */
-export function bootOnlineType(cmdline: string): OnlineType {
-  let t: OnlineType = 'offline';
+const ONLINE_TYPES: string[] = ['offline', 'online', 'online_kernel', 'online_movable'];
+
+/** `memhp_default_state=` on the command line, last one wins, invalid values ignored; otherwise the build's default. */
+export function bootOnlineType(cmdline: string, builtIn = 'offline'): OnlineType {
+  let t = (ONLINE_TYPES.includes(builtIn) ? builtIn : 'offline') as OnlineType;
   for (const arg of cmdline.split(/\s+/)) {
     const v = /^memhp_default_state=(.*)$/.exec(arg)?.[1];
     if (v === 'offline' || v === 'online' || v === 'online_kernel' || v === 'online_movable') t = v;
@@ -109,11 +154,17 @@ export function initialState(topology: Topology, facts: BootFacts): ModelState {
     endpoints,
     regions: [],
     usedIds: roots.map((r) => r.nextId),
+    sysram: [],
     dax: [],
     blocks: [],
     nodes: [],
-    autoOnline: bootOnlineType(facts.cmdline),
+    autoOnline: bootOnlineType(facts.cmdline, facts.builtInOnlineType),
+    movableNode: facts.cmdline.split(/\s+/).includes('movable_node'),
+    hostBridges: topology.hostBridges.length,
+    leaks: [],
     blockSize: facts.blockSizeBytes,
+    cxlDrivers: facts.cxlDrivers,
+    daxDrivers: facts.daxDrivers,
   };
 }
 

@@ -4,9 +4,11 @@ export type Trouble = 'panic' | 'oops' | 'bug' | 'warning';
 
 const TROUBLE: [Trouble, RegExp][] = [
   ['panic', /Kernel panic - not syncing/],
-  ['oops', /\bOops[:\s]|general protection fault/],
+  // "traps: prog[pid] general protection fault" is a user-space crash, not the kernel's.
+  ['oops', /\bOops[:\s]|^(?!.*\btraps: ).*general protection fault/],
   ['bug', /\bBUG: |kernel BUG at/],
-  ['warning', /\bWARNING: (CPU: \d+ PID: \d+ at|at )|------------\[ cut here \]------------/],
+  // WARN headers: "WARNING: CPU: 1 PID: 245 at file:line" before 6.19, "WARNING: file:line at fn, CPU#1: comm/pid" since.
+  ['warning', /^(\[[ \d.]+\] )?WARNING: |------------\[ cut here \]------------/],
 ];
 
 /** The kind of kernel trouble a console or dmesg line reports, if any. */

@@ -2,7 +2,8 @@
 import type { Finding } from '../diff/diff.ts';
 import type { Action, StepResult } from '../scenario/types.ts';
 
-export type Verdict = 'pass' | 'fail' | 'error';
+/** n/a: the kernel lacks a capability the scenario requires; neither pass nor fail. */
+export type Verdict = 'pass' | 'fail' | 'error' | 'n/a';
 
 export interface StepRecord {
   index: number;
@@ -26,9 +27,24 @@ export interface ScenarioReport {
   cmdline: string;
   verdict: Verdict;
   error?: string;
+  /** Why the scenario is not applicable. */
+  reason?: string;
+  /** State differences the scenario left behind that made the next scenario boot afresh. */
+  leftChanged?: Finding[];
+  /** Which boot of the run it ran on (1-based); several scenarios share a boot when the state was restored. */
+  boot?: number;
   steps: StepRecord[];
+  /** Boot and ssh times are set on the scenario that booted; teardown on the one that powered off. */
   timings: { bootMs?: number; sshMs?: number; stepsMs?: number; teardownMs?: number };
   artifacts: string;
+}
+
+export interface KernelCapabilities {
+  release: string;
+  cxlDrivers: string[];
+  daxDrivers: string[];
+  blockSizeBytes: string;
+  hypervisorVisible: boolean;
 }
 
 export interface RunReport {
@@ -37,6 +53,8 @@ export interface RunReport {
   qemu?: string;
   image?: { key: string; packages: { name: string; version: string }[]; modules: string[] };
   topology: string;
+  capabilities?: KernelCapabilities;
+  boots: number;
   scenarios: ScenarioReport[];
   timings: { provisionMs?: number; kernelMs?: number; imageMs?: number; totalMs: number };
   artifacts: string;

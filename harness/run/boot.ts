@@ -33,8 +33,12 @@ export interface Booted extends AsyncDisposable {
   shutdown(): Promise<number>;
 }
 
-/** Parameters every boot gets: serial console, no reboot on panic, warnings (level 4) on the console. */
-export const BASE_CMDLINE = ['console=ttyS0', 'panic=-1', 'loglevel=5'];
+/**
+ * Parameters every boot gets: serial console, QEMU exits on panic, warnings (level 4) on the console, and one
+ * memory online policy whatever the kernel's build default, so scenarios start alike on every kernel
+ * (a scenario variant's own memhp_default_state comes later and wins).
+ */
+export const BASE_CMDLINE = ['console=ttyS0', 'panic=-1', 'loglevel=5', 'memhp_default_state=offline'];
 
 export async function bootGuest(o: BootOptions): Promise<Booted> {
   const key = newRunKey();

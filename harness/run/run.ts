@@ -12,7 +12,7 @@ import { loadScenarios } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { loadTopology } from '../topology/load.ts';
 import type { Topology } from '../topology/types.ts';
-import { runScenarioVariant } from './scenario-run.ts';
+import { runSuite, type Job } from './suite.ts';
 
 export interface RunOptions {
   scenarios: string[];
@@ -27,7 +27,7 @@ export interface RunOptions {
   signal?: AbortSignal;
   events: {
     log(line: string): void;
-    scenarioStart(s: Scenario, variant: string): void;
+    scenarioStart(s: Scenario, variant: string, sharedBoot: boolean): void;
     step(r: StepRecord): void;
     scenarioEnd(r: ScenarioReport): void;
   };
@@ -55,6 +55,7 @@ export async function run(o: RunOptions): Promise<RunReport> {
     verdict: 'error',
     kernel: { spec: spec.text, release: '', packages: [] },
     topology: o.topology ?? 'per scenario',
+    boots: 0,
     scenarios: [],
     timings: { totalMs: 0 },
     artifacts: dir,
@@ -75,26 +76,26 @@ export async function run(o: RunOptions): Promise<RunReport> {
     report.image = { key: image.key, packages: image.packages, modules: image.modules };
     report.timings.imageMs = Date.now() - t;
     o.events.log(`guest image ${image.key} in ${report.timings.imageMs} ms`);
-    for (const scenario of scenarios) {
-      for (const variant of chosen(scenario)) {
-        if (o.signal?.aborted) throw new HarnessError('interrupted', { stage: 'steps' });
-        o.events.scenarioStart(scenario, variant.name);
-        const r = await runScenarioVariant({
-          kernel,
-          image,
-          topology: topologies.get(scenario)!,
-          scenario,
-          variant,
-          extraCmdline: o.append,
-          dir: join(dir, `${scenario.name}-${variant.name}`),
-          ...(o.signal ? { signal: o.signal } : {}),
-          onStep: o.events.step,
-        });
+    const jobs: Job[] = scenarios.flatMap((scenario) =>
+      chosen(scenario).map((variant) => ({ scenario, variant, topology: topologies.get(scenario)!, cmdline: [...variant.cmdline, ...o.append] })),
+    );
+    const suite = await runSuite(jobs, {
+      kernel,
+      image,
+      dir,
+      ...(o.signal ? { signal: o.signal } : {}),
+      onStart: (job, shared) => o.events.scenarioStart(job.scenario, job.variant.name, shared),
+      onStep: o.events.step,
+      onEnd: (r) => {
         report.scenarios.push(r);
         o.events.scenarioEnd(r);
-      }
-    }
+      },
+    });
+    report.boots = suite.boots;
+    if (suite.capabilities) report.capabilities = suite.capabilities;
+    if (o.signal?.aborted) throw new HarnessError('interrupted', { stage: 'steps' });
     const verdicts = report.scenarios.map((s) => s.verdict);
+    // Not applicable is neither: a suite of only n/a scenarios passes, and says so in its counts.
     report.verdict = verdicts.includes('error') ? 'error' : verdicts.includes('fail') ? 'fail' : 'pass';
   } catch (err) {
     report.error = err instanceof HarnessError ? err.format() : String(err);

@@ -5,6 +5,8 @@ import { predict } from '../model/predict.ts';
 import { parseSnapshot, render, type Snapshot } from '../model/render.ts';
 import type { ModelState } from '../model/state.ts';
 import { troubleExcerpt } from '../qemu/console.ts';
+import type { Vm } from '../qemu/vm.ts';
+import { HarnessError } from '../common/errors.ts';
 import type { StepRecord } from '../report/types.ts';
 import type { Action, Step, StepResult } from '../scenario/types.ts';
 
@@ -62,26 +64,61 @@ async function perform(guest: GuestSession, action: Action, blockSize: bigint): 
       }
       return { result: 'ok' };
     }
+    case 'poll': {
+      const want = action.value;
+      const value = await guest.pollUntil(async () => {
+        const v = await guest.read(action.path);
+        return v !== undefined && (want === undefined || v === want) ? v : undefined;
+      }, action.timeoutMs);
+      return value === undefined ? { result: 'ETIMEDOUT' } : { result: 'ok' };
+    }
+    case 'run': {
+      const r = await guest.exec(action.command);
+      return { result: r.code === 0 ? 'ok' : `exit${r.code}`, ...(r.code ? { message: r.stderr.trim().split('\n').slice(-3).join(' | ') } : {}) };
+    }
   }
+}
+
+export const CRASHED = 'the guest kernel crashed during this step';
+
+/** Kernel trouble printed on the console since `mark`, waiting a moment for a dying guest to finish printing. */
+async function consoleTrouble(vm: Vm, mark: number): Promise<string[]> {
+  await Promise.race([vm.exit, new Promise((r) => setTimeout(r, 2000))]);
+  return troubleExcerpt(vm.lines.slice(mark));
 }
 
 export interface StepContext {
   guest: GuestSession;
+  vm: Vm;
   blockSize: bigint;
   signal?: AbortSignal;
 }
 
 /** Runs the steps in order; the model's state carries forward from its own predictions, so one divergence is reported once per step it affects. */
-export async function runSteps(ctx: StepContext, steps: Step[], start: ModelState, onStep: (r: StepRecord) => void): Promise<StepRecord[]> {
+export async function runSteps(ctx: StepContext, steps: Step[], start: ModelState, onStep: (r: StepRecord) => void): Promise<{ records: StepRecord[]; state: ModelState }> {
   const records: StepRecord[] = [];
   let state = start;
   for (const [i, step] of steps.entries()) {
     if (ctx.signal?.aborted) break;
     const t0 = Date.now();
     const p = predict(state, step.action);
-    const observed = await perform(ctx.guest, step.action, ctx.blockSize);
     const expectedSnap = render(p.state);
-    const { snapshot: snap, dmesg } = await settle(ctx.guest, expectedSnap, p.async ? SETTLE_MS : 0);
+    const consoleMark = ctx.vm.lines.length;
+    let observed: Awaited<ReturnType<typeof perform>>;
+    let snap: Snapshot;
+    let dmesg: string[];
+    try {
+      observed = await perform(ctx.guest, step.action, ctx.blockSize);
+      ({ snapshot: snap, dmesg } = await settle(ctx.guest, expectedSnap, p.async ? SETTLE_MS : 0));
+    } catch (err) {
+      // A guest that dies or hangs during a step: the console says why, and the step is where it happened.
+      const crash = await consoleTrouble(ctx.vm, consoleMark);
+      if (!crash.length) throw new HarnessError(`step ${i + 1} (${step.name}): ${err instanceof Error ? err.message : String(err)}`, { stage: 'steps', cause: err });
+      const record: StepRecord = { index: i + 1, name: step.name, action: step.action, expected: { ...(p.result ? { result: p.result } : {}), source: 'model' }, observed: { message: CRASHED }, findings: [], trouble: crash, dmesg: ctx.vm.lines.slice(consoleMark), ms: Date.now() - t0, pass: false };
+      records.push(record);
+      onStep(record);
+      break;
+    }
     const pinned = step.pinned;
     const result = pinned?.result ?? p.result;
     const value = pinned?.value ?? p.value;
@@ -104,5 +141,5 @@ export async function runSteps(ctx: StepContext, steps: Step[], start: ModelStat
     onStep(record);
     state = p.state;
   }
-  return records;
+  return { records, state };
 }

@@ -16,7 +16,11 @@ export type Action =
   | { kind: 'read'; path: string }
   | { kind: 'bind' | 'unbind'; bus: 'cxl' | 'dax'; driver: string; device: string }
   /** Writes `state` to every memory block of a region, lowest block first; stops at the first refusal. */
-  | { kind: 'blocks'; region: string; state: string };
+  | { kind: 'blocks'; region: string; state: string }
+  /** Waits until `path` reads `value` (or exists, without value); ETIMEDOUT otherwise. */
+  | { kind: 'poll'; path: string; value?: string; timeoutMs: number }
+  /** A cxl/daxctl command line in the guest; result ok or `exit<N>`. */
+  | { kind: 'run'; command: string };
 
 export interface Step {
   name: string;
@@ -31,6 +35,8 @@ export interface Variant {
 
 export interface Scenario {
   name: string;
+  /** Kernel capabilities (cxl or dax driver names) the scenario needs; without them it is not applicable. */
+  requires: string[];
   file: string;
   description?: string;
   /** "default" or a topology file path, resolved against the scenario's folder. */

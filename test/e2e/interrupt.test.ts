@@ -18,11 +18,11 @@ test('SIGINT during the steps stops the guest and keeps the artifacts', async (t
   t.regex(r.stderr, /interrupted/);
   const [run] = await readdir(dir);
   const variantDir = join(dir, run!, 'stock-kmem-offline');
-  const port = /hostfwd=tcp:127\.0\.0\.1:(\d+)-/.exec(await readFile(join(variantDir, 'qemu-command.sh'), 'utf8'))![1]!;
+  const port = /hostfwd=tcp:127\.0\.0\.1:(\d+)-/.exec(await readFile(join(dir, run!, 'boot-1', 'qemu-command.sh'), 'utf8'))![1]!;
   const ps = await execa('ps', ['-eo', 'args']);
   t.false(ps.stdout.includes(`hostfwd=tcp:127.0.0.1:${port}-`), 'QEMU still running');
   const steps = JSON.parse(await readFile(join(variantDir, 'steps.json'), 'utf8')) as { verdict: string; steps: unknown[] };
   t.is(steps.verdict, 'error');
-  t.true((await readFile(join(variantDir, 'console.log'), 'utf8')).includes('cxl-harness: ready'));
+  t.true((await readFile(join(dir, run!, 'boot-1', 'console.log'), 'utf8')).includes('cxl-harness: ready'));
   t.true((await readdir(join(dir, run!))).includes('report.json'));
 });

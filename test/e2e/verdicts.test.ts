@@ -25,3 +25,15 @@ test('an unknown kernel spec exits 2 with the accepted forms', async (t) => {
   t.is(r.exitCode, 2);
   t.regex(r.stderr, /--kernel: "debian:seven" is not accepted; accepted: debian:<major\.minor/);
 });
+
+test('a kernel crash is reported on the step that caused it, with the console lines, and exits 1', async (t) => {
+  const r = await harness([fixture('crash-decommit-online.yaml')]);
+  t.is(r.exitCode, 1, r.stdout + r.stderr);
+  t.regex(r.stdout, /FAIL\s+12 decommit with leaked online memory/);
+  t.regex(r.stdout, /the guest kernel crashed during this step/);
+  t.regex(r.stdout, /kernel: .*(BUG|Oops|Kernel panic)/);
+  const s = r.report!.scenarios[0]!;
+  t.is(s.verdict, 'fail');
+  t.is(s.steps.at(-1)!.index, 12, 'no step runs after the crash');
+  t.true(s.steps.at(-1)!.trouble.length > 0);
+});
