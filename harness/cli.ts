@@ -3,21 +3,30 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { HarnessError, inputError } from './common/errors.ts';
 import { projectPath } from './common/project.ts';
+import type { RunReport } from './report/types.ts';
 import { runSummary, scenarioSummary, STEP_HEADER, stepLine } from './report/console.ts';
 import { loadInputs, run } from './run/run.ts';
-import { qemuArgv, shellQuote } from './topology/argv.ts';
+import { qemuArgv } from './topology/argv.ts';
+import { shellQuote } from './common/shell.ts';
 import { QEMU } from './qemu/binary.ts';
 import { BASE_CMDLINE } from './run/boot.ts';
 
 const USAGE = `usage: cxl-harness run [SCENARIO_OR_DIR ...] [options]
-  --kernel SPEC        debian:<version> (default debian:7.2) or a bzImage path
+  --kernel SPEC        debian:<version> (default debian:7.2), src:debian:<version>, src:<tree>, or a bzImage path
   --modules DIR        modules folder for a local bzImage
+  --series PATH        with --kernel src:debian:X.Y or src:TREE: an mbox, a folder of numbered
+                       .patch files, or patch files (repeatable, applied in order)
+  --config-fragment F  Kconfig lines merged over images/kernel/harness.config
   --topology T         "default" or a topology YAML; overrides the scenarios' own
   --append PARAM       extra kernel parameter (repeatable; later ones win)
   --variant NAME       run only this variant of each scenario (repeatable)
   --json FILE          write the report as JSON
   --artifacts DIR      where run folders go (default ./artifacts)
   --show-command       print the QEMU command line per scenario variant and exit`;
+
+function kernelOptions(v: { modules?: string; series: string[]; 'config-fragment'?: string }) {
+  return { ...(v.modules ? { modules: v.modules } : {}), series: v.series, ...(v['config-fragment'] ? { configFragment: v['config-fragment'] } : {}) };
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -33,6 +42,8 @@ async function main(argv: string[]): Promise<number> {
       options: {
         kernel: { type: 'string', default: 'debian:7.2' },
         modules: { type: 'string' },
+        series: { type: 'string', multiple: true, default: [] },
+        'config-fragment': { type: 'string' },
         topology: { type: 'string' },
         append: { type: 'string', multiple: true, default: [] },
         variant: { type: 'string', multiple: true, default: [] },
@@ -47,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
   const v = parsed.values;
   const scenarios = parsed.positionals.length ? parsed.positionals : [projectPath('scenarios')];
   if (v['show-command']) {
-    const { scenarios: list, topologies } = await loadInputs({ scenarios, kernel: v.kernel, ...(v.modules ? { modules: v.modules } : {}), ...(v.topology ? { topology: v.topology } : {}) });
+    const { scenarios: list, topologies } = await loadInputs({ scenarios, kernel: v.kernel, ...kernelOptions(v), ...(v.topology ? { topology: v.topology } : {}) });
     for (const s of list) {
       for (const variant of s.variants) {
         const append = [...BASE_CMDLINE, ...variant.cmdline, ...v.append, 'cxl_harness.key=<per-run key>'].join(' ');
@@ -69,12 +80,13 @@ async function main(argv: string[]): Promise<number> {
   const report = await run({
     scenarios,
     kernel: v.kernel,
-    ...(v.modules ? { modules: v.modules } : {}),
+    ...kernelOptions(v),
     ...(v.topology ? { topology: v.topology } : {}),
     append: v.append,
     variants: v.variant,
     artifacts: v.artifacts,
     signal: abort.signal,
+    ...(v.json ? { onReport: (r: RunReport) => writeFile(v.json!, JSON.stringify(r, null, 2)) } : {}),
     events: {
       log: (l) => out(l),
       scenarioStart: (s, variant, shared) => out(`\n${s.name} [${variant}]  (${s.file})${shared ? '  on the same boot' : ''}\n${STEP_HEADER}`),
@@ -82,7 +94,6 @@ async function main(argv: string[]): Promise<number> {
       scenarioEnd: (r) => out(scenarioSummary(r)),
     },
   });
-  if (v.json) await writeFile(v.json, JSON.stringify(report, null, 2));
   out(`\n${runSummary(report)}`);
   return report.verdict === 'pass' ? 0 : report.verdict === 'fail' ? 1 : 2;
 }

@@ -8,12 +8,20 @@ import { projectPath } from '../common/project.ts';
 import type { RunReport } from '../report/types.ts';
 import { stageFigures, formatFigures, type StageSample } from './stats.ts';
 
-const { values } = parseArgs({ options: { warm: { type: 'string', default: '5' }, cold: { type: 'string', default: '1' }, kernel: { type: 'string', default: 'debian:7.2' } } });
+const { values } = parseArgs({
+  options: {
+    warm: { type: 'string', default: '5' },
+    cold: { type: 'string', default: '1' },
+    suite: { type: 'string', default: '1' },
+    kernel: { type: 'string', default: 'debian:7.2' },
+  },
+});
 
-async function once(cache?: string): Promise<StageSample> {
+/** One harness run as a user starts it; its report and wall time. */
+async function harness(args: string[], cache?: string): Promise<{ report: RunReport; wall: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'cxl-bench-'));
   const t0 = Date.now();
-  const r = await execa(projectPath('harness/main.js'), ['run', projectPath('scenarios/stock/kmem.yaml'), '--variant', 'offline', '--kernel', values.kernel, '--json', join(dir, 'r.json'), '--artifacts', join(dir, 'a')], {
+  const r = await execa(projectPath('harness/main.js'), ['run', ...args, '--kernel', values.kernel, '--json', join(dir, 'r.json'), '--artifacts', join(dir, 'a')], {
     reject: false,
     env: cache ? { CXL_HARNESS_CACHE: cache } : {},
   });
@@ -21,6 +29,11 @@ async function once(cache?: string): Promise<StageSample> {
   if (r.exitCode !== 0) throw new Error(`bench run failed (exit ${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
   const report = JSON.parse(await readFile(join(dir, 'r.json'), 'utf8')) as RunReport;
   await rm(dir, { recursive: true, force: true });
+  return { report, wall };
+}
+
+async function once(cache?: string): Promise<StageSample> {
+  const { report, wall } = await harness([projectPath('scenarios/stock/kmem.yaml'), '--variant', 'offline'], cache);
   const s = report.scenarios[0]!;
   const guest = (s.timings.bootMs ?? 0) + (s.timings.sshMs ?? 0) + (s.timings.stepsMs ?? 0) + (s.timings.teardownMs ?? 0);
   return {
@@ -51,3 +64,17 @@ for (let i = 0; i < Number(values.warm); i++) warm.push(await once());
 process.stdout.write(`stock-kmem [offline] on ${values.kernel}, ${process.env.CI ? 'CI' : 'local'}; ms\n`);
 if (cold.length) process.stdout.write(`\ncold cache (${cold.length} run${cold.length > 1 ? 's' : ''})\n${formatFigures(stageFigures(cold))}\n`);
 process.stdout.write(`\nwarm cache (${warm.length} runs)\n${formatFigures(stageFigures(warm))}\n`);
+
+const suites: StageSample[] = [];
+for (let i = 0; i < Number(values.suite); i++) {
+  const { report, wall } = await harness([projectPath('scenarios')]);
+  const ran = report.scenarios.filter((s) => s.verdict !== 'n/a');
+  suites.push({
+    'suite wall': wall,
+    boots: report.boots,
+    'scenario runs': ran.length,
+    'not applicable': report.scenarios.length - ran.length,
+    'mean per run': Math.round(wall / Math.max(1, ran.length)),
+  });
+}
+if (suites.length) process.stdout.write(`\ndefault suite (scenarios/, ${suites.length} run${suites.length > 1 ? 's' : ''}; counts are counts)\n${formatFigures(stageFigures(suites))}\n`);

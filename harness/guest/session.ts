@@ -2,7 +2,7 @@
 import ssh2 from 'ssh2';
 import { HarnessError } from '../common/errors.ts';
 import { errnoFromMessage } from './errno.ts';
-import { shellWord } from './shell.ts';
+import { shellWord } from '../common/shell.ts';
 
 export interface ExecResult {
   code: number;

@@ -38,8 +38,8 @@ async function codename(): Promise<string> {
   return /^VERSION_CODENAME=(.*)$/m.exec(text)?.[1]?.replace(/"/g, '') ?? 'unknown';
 }
 
-export async function planProvision(): Promise<ProvisionPlan> {
-  const plan: ProvisionPlan = { packages: [], backports: false, reasons: [] };
+export async function planProvision(extraPackages: string[] = []): Promise<ProvisionPlan> {
+  const plan: ProvisionPlan = { packages: [...extraPackages], backports: false, reasons: extraPackages.length ? [`kernel build needs ${extraPackages.join(', ')}`] : [] };
   for (const [tool, pkg] of TOOLS) {
     if (!(await which(tool))) {
       plan.packages.push(pkg);
@@ -67,8 +67,8 @@ export function aptSteps(plan: ProvisionPlan): string[][] {
 }
 
 /** Installs what is missing when root; otherwise says exactly what to run and stops (exit 2). */
-export async function provisionHost(log: (line: string) => void): Promise<void> {
-  const plan = await planProvision();
+export async function provisionHost(log: (line: string) => void, extraPackages: string[] = []): Promise<void> {
+  const plan = await planProvision(extraPackages);
   if (!plan.packages.length) return;
   const steps = aptSteps(plan);
   if (process.getuid?.() !== 0) {

@@ -1,5 +1,6 @@
 // What a run reports: per scenario variant, per step, expected beside observed, and the timings of each stage.
 import type { Finding } from '../diff/diff.ts';
+import type { SourceInfo } from '../kernel/source/build.ts';
 import type { Action, StepResult } from '../scenario/types.ts';
 
 /** n/a: the kernel lacks a capability the scenario requires; neither pass nor fail. */
@@ -49,7 +50,7 @@ export interface KernelCapabilities {
 
 export interface RunReport {
   verdict: Verdict;
-  kernel: { spec: string; release: string; packages: { name: string; version: string }[] };
+  kernel: { spec: string; release: string; packages: { name: string; version: string }[]; source?: SourceInfo };
   qemu?: string;
   image?: { key: string; packages: { name: string; version: string }[]; modules: string[] };
   topology: string;

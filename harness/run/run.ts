@@ -5,6 +5,9 @@ import { HarnessError, inputError } from '../common/errors.ts';
 import { buildGuestImage } from '../image/build.ts';
 import { obtainKernel } from '../kernel/fetch.ts';
 import { parseKernelSpec } from '../kernel/spec.ts';
+import { readFragment } from '../kernel/source/config.ts';
+import { missingBuildPackages } from '../kernel/source/host-deps.ts';
+import { readSeries } from '../kernel/source/series.ts';
 import { provisionHost } from '../host/provision.ts';
 import { probeQemu } from '../qemu/binary.ts';
 import type { RunReport, ScenarioReport, StepRecord } from '../report/types.ts';
@@ -18,6 +21,8 @@ export interface RunOptions {
   scenarios: string[];
   kernel: string;
   modules?: string;
+  series?: string[];
+  configFragment?: string;
   /** Overrides every scenario's topology. */
   topology?: string;
   append: string[];
@@ -25,6 +30,8 @@ export interface RunOptions {
   variants: string[];
   artifacts: string;
   signal?: AbortSignal;
+  /** Called with the final report on every path, failures included, before run() returns or throws. */
+  onReport?: (report: RunReport) => Promise<void>;
   events: {
     log(line: string): void;
     scenarioStart(s: Scenario, variant: string, sharedBoot: boolean): void;
@@ -33,9 +40,13 @@ export interface RunOptions {
   };
 }
 
-/** Everything the user gave, checked before anything starts. */
-export async function loadInputs(o: Pick<RunOptions, 'scenarios' | 'kernel' | 'modules' | 'topology'>) {
-  const spec = parseKernelSpec(o.kernel, o.modules);
+/** Everything the user gave, checked before anything starts (a series is parsed here, applied later). */
+export async function loadInputs(o: Pick<RunOptions, 'scenarios' | 'kernel' | 'modules' | 'topology' | 'series' | 'configFragment'>) {
+  const spec = parseKernelSpec(o.kernel, { ...(o.modules ? { modules: o.modules } : {}), ...(o.series ? { series: o.series } : {}), ...(o.configFragment ? { fragment: o.configFragment } : {}) });
+  if (spec.kind === 'source') {
+    if (spec.series.length) await readSeries(spec.series);
+    if (spec.fragment) await readFragment(spec.fragment);
+  }
   const scenarios = (await Promise.all(o.scenarios.map((p) => loadScenarios(p)))).flat();
   const topologies = new Map<Scenario, Topology>();
   for (const s of scenarios) topologies.set(s, await loadTopology(o.topology ?? s.topology, o.topology ? process.cwd() : dirname(resolve(s.file))));
@@ -62,15 +73,20 @@ export async function run(o: RunOptions): Promise<RunReport> {
   };
   try {
     let t = Date.now();
-    await provisionHost(o.events.log);
+    await provisionHost(o.events.log, spec.kind === 'source' ? await missingBuildPackages() : []);
     report.qemu = (await probeQemu()).version;
     report.timings.provisionMs = Date.now() - t;
     t = Date.now();
     o.events.log(`kernel ${spec.text} …`);
-    const kernel = await obtainKernel(spec);
-    report.kernel = { spec: spec.text, release: kernel.release, packages: kernel.packages };
+    const kernel = await obtainKernel(spec, { artifactsDir: dir, log: o.events.log, ...(o.signal ? { signal: o.signal } : {}) });
+    report.kernel = { spec: spec.text, release: kernel.release, packages: kernel.packages, ...(kernel.source ? { source: kernel.source } : {}) };
     report.timings.kernelMs = Date.now() - t;
     o.events.log(`kernel ${kernel.release} (${kernel.packages.map((p) => `${p.name} ${p.version}`).join(', ') || kernel.vmlinuz}) in ${report.timings.kernelMs} ms`);
+    if (kernel.source) {
+      const src = kernel.source;
+      o.events.log(`  built from ${src.base} (${src.baseVersion}), config ${src.configHash}, ${src.compiler}`);
+      for (const p of src.series) o.events.log(`  [${p.number}/${src.series.length}] ${p.subject} — ${p.author}`);
+    }
     t = Date.now();
     const image = await buildGuestImage(kernel);
     report.image = { key: image.key, packages: image.packages, modules: image.modules };
@@ -93,6 +109,8 @@ export async function run(o: RunOptions): Promise<RunReport> {
     });
     report.boots = suite.boots;
     if (suite.capabilities) report.capabilities = suite.capabilities;
+    // A bzImage without a modules folder names its release only once it runs.
+    if (report.kernel.release === 'unknown' && suite.capabilities) report.kernel.release = suite.capabilities.release;
     if (o.signal?.aborted) throw new HarnessError('interrupted', { stage: 'steps' });
     const verdicts = report.scenarios.map((s) => s.verdict);
     // Not applicable is neither: a suite of only n/a scenarios passes, and says so in its counts.
@@ -103,6 +121,7 @@ export async function run(o: RunOptions): Promise<RunReport> {
   } finally {
     report.timings.totalMs = Date.now() - t0;
     await writeFile(join(dir, 'report.json'), JSON.stringify(report, null, 2));
+    await o.onReport?.(report);
   }
   return report;
 }

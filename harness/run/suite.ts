@@ -11,7 +11,7 @@ import { troubleExcerpt } from '../qemu/console.ts';
 import type { KernelCapabilities, ScenarioReport, StepRecord } from '../report/types.ts';
 import type { Scenario, Variant } from '../scenario/types.ts';
 import type { Topology } from '../topology/types.ts';
-import { bootGuest, type Booted } from './boot.ts';
+import { BASE_CMDLINE, bootGuest, type Booted } from './boot.ts';
 import { FACTS_COMMAND, parseFacts, unmet, type Capabilities } from './facts.ts';
 import { CRASHED, observe, runSteps, settle, SETTLE_MS } from './steps.ts';
 
@@ -43,8 +43,12 @@ interface Live {
   check?: StepRecord;
 }
 
-/** Jobs that may share a boot: same topology and kernel command line. */
-const bootKey = (j: Job) => JSON.stringify([j.topology, j.cmdline]);
+/** Jobs that may share a boot: same topology and the same effective kernel parameters (for name=value, the last one wins). */
+export function bootKey(j: Pick<Job, 'topology' | 'cmdline'>): string {
+  const params = new Map<string, string>();
+  for (const p of [...BASE_CMDLINE, ...j.cmdline]) params.set(p.includes('=') ? p.slice(0, p.indexOf('=')) : p, p);
+  return JSON.stringify([j.topology, [...params.values()].sort()]);
+}
 
 export async function runSuite(jobs: Job[], o: SuiteOptions): Promise<{ reports: ScenarioReport[]; boots: number; capabilities?: KernelCapabilities }> {
   const reports: ScenarioReport[] = [];

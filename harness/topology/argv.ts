@@ -44,8 +44,3 @@ export function qemuArgv(t: Topology, opts: QemuArgvOptions): string[] {
   });
   return argv;
 }
-
-/** POSIX shell quoting, only for words that need it, for --show-command. */
-export function shellQuote(argv: string[]): string {
-  return argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(' ');
-}

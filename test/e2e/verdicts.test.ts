@@ -17,6 +17,7 @@ test('a malformed scenario exits 2 naming file and field, and boots nothing', as
   t.is(r.exitCode, 2);
   t.regex(r.stderr, /bad-step\.yaml/);
   t.regex(r.stderr, /steps\[0\]\.bind\.device/);
+  // Input is checked before a run (and its report) starts.
   t.is(r.report, undefined);
 });
 

@@ -1,7 +1,8 @@
 // qemuArgv against hand-checked golden files (UPDATE_GOLDEN=1 rewrites them), and shellQuote.
 import { readFile, writeFile } from 'node:fs/promises';
 import test from 'ava';
-import { qemuArgv, shellQuote } from '../../../harness/topology/argv.ts';
+import { qemuArgv } from '../../../harness/topology/argv.ts';
+import { shellQuote } from '../../../harness/common/shell.ts';
 import { defaultTopology } from '../../../harness/topology/default.ts';
 import type { Topology } from '../../../harness/topology/types.ts';
 import { twoWayTopology } from './two-way.ts';

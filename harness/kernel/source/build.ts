@@ -1,0 +1,193 @@
+// Base kernel + series under test + config fragment → a cached bzImage with everything built in (patch validation's build half).
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { HarnessError } from '../../common/errors.ts';
+import { buildOnce, exists } from '../../common/fs.ts';
+import { cachePath } from '../../common/paths.ts';
+import type { KernelImage } from '../types.ts';
+import { applySeries } from './apply.ts';
+import { obtainBase, type BaseTree } from './base.ts';
+import { buildKey, configHash, configInputsKey, fragmentsHash, inputKey, treeKey } from './cache-key.ts';
+import { compileErrors, formatCompileError } from './compile-errors.ts';
+import { configure, harnessFragmentPath, parseConfig, readFragment, type Fragment } from './config.ts';
+import { git } from './git.ts';
+import { jobs, kbuildArgs, kbuildEnv } from './kbuild.ts';
+import { withLock } from './lock.ts';
+import { BuildProgress } from './progress.ts';
+import { readSeries, type Patch } from './series.ts';
+
+export interface SourceBuildOptions {
+  /** 'src:debian:7.2' or the path of a kernel tree. */
+  base: string;
+  /** Series paths: an mbox, a folder of numbered .patch files, or patch files. */
+  series?: string[];
+  /** A config fragment merged over images/kernel/harness.config. */
+  fragment?: string;
+  /** Receives kernel-build.log. */
+  artifactsDir: string;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface SourceInfo {
+  base: string;
+  baseVersion: string;
+  series: { number: number; subject: string; author: string }[];
+  configHash: string;
+  /** CONFIG_CC_VERSION_TEXT of the build, e.g. "gcc (Debian 12.2.0-14+deb12u1) 12.2.0". */
+  compiler: string;
+}
+
+export type SourceKernel = KernelImage & { source: SourceInfo };
+
+/** What a finished build folder records next to bzImage, .config and build.log. */
+interface BuildRecord extends SourceInfo {
+  release: string;
+  packages: { name: string; version: string }[];
+}
+
+const LOG_NAME = 'kernel-build.log';
+
+function root(...parts: string[]): string {
+  return cachePath('kernel-src', ...parts);
+}
+
+async function readJson<T>(file: string): Promise<T | undefined> {
+  return readFile(file, 'utf8').then((t) => JSON.parse(t) as T, () => undefined);
+}
+
+/** A finished build by key, its log copied into the run's artifacts; undefined when there is none. */
+async function finished(key: string, opts: SourceBuildOptions): Promise<SourceKernel | undefined> {
+  const dir = root('builds', key);
+  const record = await readJson<BuildRecord>(join(dir, 'series.json'));
+  if (!record) return undefined;
+  await mkdir(opts.artifactsDir, { recursive: true });
+  await copyFile(join(dir, 'build.log'), join(opts.artifactsDir, LOG_NAME));
+  const { release, packages, ...source } = record;
+  return { spec: opts.base, release, vmlinuz: join(dir, 'bzImage'), packages, source };
+}
+
+/** Ctrl-C between stages: make is cancelled through execa, the quicker stages are checked between. */
+function interrupted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new HarnessError('kernel build interrupted', { stage: 'kernel' });
+}
+
+/** Runs make for bzImage, streaming output to the log file and progress to the terminal; compile errors → HarnessError. */
+async function make(src: string, out: string, logFile: string, progress: BuildProgress, signal?: AbortSignal): Promise<void> {
+  const stream = createWriteStream(logFile);
+  const proc = execa('make', [...kbuildArgs(src, out), `-j${jobs()}`, 'bzImage'], {
+    env: kbuildEnv(),
+    all: true,
+    buffer: false,
+    reject: false,
+    ...(signal ? { cancelSignal: signal } : {}),
+  });
+  for await (const line of proc.iterable({ from: 'all' })) {
+    stream.write(`${line}\n`);
+    progress.line(line);
+  }
+  const r = await proc;
+  await new Promise((done) => stream.end(done));
+  interrupted(signal);
+  if (r.exitCode === 0) return;
+  const errors = compileErrors(await readFile(logFile, 'utf8'), [src, out]);
+  throw new HarnessError(`kernel build failed${errors.length ? `: ${errors.length} error(s)` : ''}`, {
+    stage: 'kernel',
+    details: [...errors.slice(0, 10).map(formatCompileError), ...(errors.length > 10 ? [`… ${errors.length - 10} more`] : []), `full log: ${logFile}`],
+  });
+}
+
+/** Clones the base into a tree's src once; build output goes to its out folder, which resets never touch. */
+async function prepareTree(base: BaseTree, key: string): Promise<{ src: string; out: string }> {
+  const src = root('trees', key, 'src');
+  const out = root('trees', key, 'out');
+  // --shared borrows the base's objects: the clone costs a checkout, not a second copy of history.
+  await buildOnce(src, async (tmp) => {
+    await git(tmp, ['clone', '-q', '--shared', base.dir, '.']);
+  });
+  await mkdir(out, { recursive: true });
+  return { src, out };
+}
+
+/** The compiler's and linker's version lines, which Kconfig records in .config (CC_VERSION_TEXT, LD_VERSION). */
+async function toolchain(): Promise<string> {
+  const lines = await Promise.all(['gcc', 'ld'].map(async (tool) => (await execa(tool, ['--version'], { reject: false })).stdout.split('\n')[0] ?? ''));
+  return lines.join('\n');
+}
+
+async function stepCounts(): Promise<Record<string, number>> {
+  return (await readJson<Record<string, number>>(root('steps.json'))) ?? {};
+}
+
+async function build(
+  opts: SourceBuildOptions,
+  base: BaseTree,
+  patches: Patch[],
+  fragments: Fragment[],
+  memo: string,
+): Promise<SourceKernel> {
+  const tree = treeKey(base.identity, fragments);
+  await mkdir(root('trees', tree), { recursive: true });
+  return withLock(root('trees', tree, 'lock'), async () => {
+    const { src, out } = await prepareTree(base, tree);
+    opts.log(patches.length ? `applying ${patches.length} patch(es) on ${base.identity}` : `no series: building ${base.identity} as is`);
+    await applySeries(src, patches, opts.log);
+    interrupted(opts.signal);
+    const config = await configure(src, out, fragments, configInputsKey(fragments, patches, await toolchain()), opts.log);
+    interrupted(opts.signal);
+    const key = buildKey(base.identity, patches, config);
+    const known = await finished(key, opts);
+    if (known) {
+      opts.log(`kernel from cache (same base, series and final .config): ${root('builds', key)}`);
+      await writeFile(memo, JSON.stringify({ key }));
+      return known;
+    }
+    await mkdir(opts.artifactsDir, { recursive: true });
+    const logFile = join(resolve(opts.artifactsDir), LOG_NAME);
+    // A percentage needs a previous full build of the same requested config (any base version); incremental builds show counts.
+    const cold = !(await exists(join(out, 'vmlinux')));
+    const counts = await stepCounts();
+    const progress = new BuildProgress(opts.log, cold ? counts[fragmentsHash(fragments)] : undefined);
+    opts.log(`building bzImage (make -j${jobs()}, ccache${cold ? ', cold tree' : ', incremental'}); log: ${logFile}`);
+    const started = Date.now();
+    await make(src, out, logFile, progress, opts.signal);
+    opts.log(`built in ${Math.round((Date.now() - started) / 1000)} s, ${progress.steps} steps`);
+    if (cold) await writeFile(root('steps.json'), JSON.stringify({ ...counts, [fragmentsHash(fragments)]: progress.steps }));
+    const release = (await execa('make', ['-s', ...kbuildArgs(src, out), 'kernelrelease'], { env: kbuildEnv() })).stdout.trim();
+    const record: BuildRecord = {
+      base: opts.base,
+      baseVersion: base.version,
+      series: patches.map((p) => ({ number: p.number, subject: p.subject, author: p.author })),
+      configHash: configHash(config),
+      compiler: parseConfig(config).get('CC_VERSION_TEXT')?.replace(/^"|"$/g, '') ?? 'unknown',
+      release,
+      packages: base.packages,
+    };
+    await buildOnce(root('builds', key), async (tmp) => {
+      await copyFile(join(out, 'arch/x86/boot/bzImage'), join(tmp, 'bzImage'));
+      await writeFile(join(tmp, '.config'), config);
+      await copyFile(logFile, join(tmp, 'build.log'));
+      await writeFile(join(tmp, 'series.json'), `${JSON.stringify(record, null, 2)}\n`);
+    });
+    await writeFile(memo, JSON.stringify({ key }));
+    return (await finished(key, opts))!;
+  });
+}
+
+export async function buildSourceKernel(opts: SourceBuildOptions): Promise<SourceKernel> {
+  const patches = opts.series?.length ? await readSeries(opts.series) : [];
+  const fragments = [{ ...(await readFragment(harnessFragmentPath())), file: 'images/kernel/harness.config' }, ...(opts.fragment ? [await readFragment(opts.fragment)] : [])];
+  const base = await obtainBase(opts.base, opts.log);
+  // Same inputs as a finished build: no tree, no make, just the cached folder.
+  const memo = root('memo', `${inputKey(base.identity, patches, fragments)}.json`);
+  const hit = await readJson<{ key: string }>(memo);
+  const cached = hit && (await finished(hit.key, opts));
+  if (cached) {
+    opts.log(`kernel from cache: ${root('builds', hit.key)}`);
+    return cached;
+  }
+  await mkdir(root('memo'), { recursive: true });
+  return build(opts, base, patches, fragments, memo);
+}
