@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { projectPath } from '../common/project.ts';
 import type { RunReport } from '../report/types.ts';
+import { oneFilePatch } from './source.ts';
 import { stageFigures, formatFigures, type StageSample } from './stats.ts';
 
 const { values } = parseArgs({
@@ -14,14 +15,15 @@ const { values } = parseArgs({
     cold: { type: 'string', default: '1' },
     suite: { type: 'string', default: '1' },
     kernel: { type: 'string', default: 'debian:7.2' },
+    source: { type: 'boolean', default: false },
   },
 });
 
 /** One harness run as a user starts it; its report and wall time. */
-async function harness(args: string[], cache?: string): Promise<{ report: RunReport; wall: number }> {
+async function harness(args: string[], cache?: string, kernel = values.kernel): Promise<{ report: RunReport; wall: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'cxl-bench-'));
   const t0 = Date.now();
-  const r = await execa(projectPath('harness/main.js'), ['run', ...args, '--kernel', values.kernel, '--json', join(dir, 'r.json'), '--artifacts', join(dir, 'a')], {
+  const r = await execa(projectPath('harness/main.js'), ['run', ...args, '--kernel', kernel, '--json', join(dir, 'r.json'), '--artifacts', join(dir, 'a')], {
     reject: false,
     env: cache ? { CXL_HARNESS_CACHE: cache } : {},
   });
@@ -78,3 +80,16 @@ for (let i = 0; i < Number(values.suite); i++) {
   });
 }
 if (suites.length) process.stdout.write(`\ndefault suite (scenarios/, ${suites.length} run${suites.length > 1 ? 's' : ''}; counts are counts)\n${formatFigures(stageFigures(suites))}\n`);
+
+if (values.source) {
+  // The harness config built from Debian's linux-source-7.2; the first call builds it if the cache lacks it.
+  const kmem = [projectPath('scenarios/stock/kmem.yaml'), '--variant', 'offline'];
+  const samples: StageSample[] = [];
+  await harness(kmem, undefined, 'src:debian:7.2');
+  for (let i = 0; i < 3; i++) {
+    const hit = await harness(kmem, undefined, 'src:debian:7.2');
+    const rebuild = await harness([...kmem, '--series', await oneFilePatch()], undefined, 'src:debian:7.2');
+    samples.push({ 'cache hit': hit.report.timings.kernelMs ?? 0, 'one-file rebuild': rebuild.report.timings.kernelMs ?? 0, 'boot (built kernel)': hit.report.scenarios[0]?.timings.bootMs ?? 0 });
+  }
+  process.stdout.write(`\nsource kernel src:debian:7.2, harness config (3 runs; cold build: see the issue, it takes minutes)\n${formatFigures(stageFigures(samples))}\n`);
+}

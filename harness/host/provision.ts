@@ -23,6 +23,8 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 `;
 
 export interface ProvisionPlan {
+  /** The QEMU version found, when it fits. */
+  qemu?: string;
   packages: string[];
   /** Set on Debian 12: QEMU comes from bookworm-backports. */
   backports: boolean;
@@ -47,7 +49,8 @@ export async function planProvision(extraPackages: string[] = []): Promise<Provi
     }
   }
   const qemu = await probeQemu();
-  if (!qemu.ok) {
+  if (qemu.ok) plan.qemu = qemu.version!;
+  else {
     plan.reasons.push(qemu.problem!);
     plan.packages.push('qemu-system-x86');
     plan.backports = (await codename()) === 'bookworm';
@@ -66,10 +69,10 @@ export function aptSteps(plan: ProvisionPlan): string[][] {
   return steps;
 }
 
-/** Installs what is missing when root; otherwise says exactly what to run and stops (exit 2). */
-export async function provisionHost(log: (line: string) => void, extraPackages: string[] = []): Promise<void> {
+/** Installs what is missing when root, otherwise says exactly what to run and stops (exit 2); returns the QEMU version. */
+export async function provisionHost(log: (line: string) => void, extraPackages: string[] = []): Promise<string> {
   const plan = await planProvision(extraPackages);
-  if (!plan.packages.length) return;
+  if (!plan.packages.length) return plan.qemu!;
   const steps = aptSteps(plan);
   if (process.getuid?.() !== 0) {
     throw new HarnessError('the host is missing what the harness needs, and installing it needs root', {
@@ -92,4 +95,5 @@ export async function provisionHost(log: (line: string) => void, extraPackages: 
   }
   const after = await probeQemu();
   if (!after.ok) throw new HarnessError(`QEMU still unusable after provisioning: ${after.problem}`, { stage: 'provision' });
+  return after.version!;
 }

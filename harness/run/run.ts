@@ -9,7 +9,6 @@ import { readFragment } from '../kernel/source/config.ts';
 import { missingBuildPackages } from '../kernel/source/host-deps.ts';
 import { readSeries } from '../kernel/source/series.ts';
 import { provisionHost } from '../host/provision.ts';
-import { probeQemu } from '../qemu/binary.ts';
 import type { RunReport, ScenarioReport, StepRecord } from '../report/types.ts';
 import { loadScenarios } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/types.ts';
@@ -73,8 +72,7 @@ export async function run(o: RunOptions): Promise<RunReport> {
   };
   try {
     let t = Date.now();
-    await provisionHost(o.events.log, spec.kind === 'source' ? await missingBuildPackages() : []);
-    report.qemu = (await probeQemu()).version;
+    report.qemu = await provisionHost(o.events.log, spec.kind === 'source' ? await missingBuildPackages() : []);
     report.timings.provisionMs = Date.now() - t;
     t = Date.now();
     o.events.log(`kernel ${spec.text} …`);

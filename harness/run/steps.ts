@@ -29,15 +29,27 @@ export async function observe(guest: GuestSession): Promise<Observation> {
   return { snapshot: parseSnapshot(snap), dmesg: log.split('\n').filter(Boolean) };
 }
 
-/** Polls the guest until its state equals `expected` or `timeoutMs` passes; the last state and all log lines seen. */
+/** A state that stopped changing for this long has settled, even if it differs from the model's. */
+export const STABLE_MS = 3000;
+
+/**
+ * Polls the guest until its state equals `expected`, or stops changing for STABLE_MS, or `timeoutMs` passes;
+ * returns the last state and all log lines seen. Stopping on a stable state keeps a divergent run from waiting
+ * the whole timeout at every later asynchronous step.
+ */
 export async function settle(guest: GuestSession, expected: Snapshot, timeoutMs: number): Promise<Observation> {
   const dmesg: string[] = [];
   let last: Snapshot = {};
+  let lastText = '';
+  let since = Date.now();
   await guest.pollUntil(async () => {
     const o = await observe(guest);
     dmesg.push(...o.dmesg);
     last = o.snapshot;
-    return diffSnapshots(expected, last).length === 0 ? true : undefined;
+    if (diffSnapshots(expected, last).length === 0) return true;
+    const text = JSON.stringify(last);
+    if (text !== lastText) [lastText, since] = [text, Date.now()];
+    return Date.now() - since >= STABLE_MS ? true : undefined;
   }, timeoutMs, 100);
   return { snapshot: last, dmesg };
 }
