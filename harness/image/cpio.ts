@@ -116,12 +116,3 @@ export class CpioWriter {
     }
   }
 }
-
-/** Joins archives for the kernel, which unpacks them in turn; zero padding keeps each next header 4-byte aligned. */
-export function concatInitramfs(parts: Buffer[]): Buffer {
-  const out: Buffer[] = [];
-  for (const p of parts) {
-    out.push(p, Buffer.alloc(pad4(p.length)));
-  }
-  return Buffer.concat(out);
-}

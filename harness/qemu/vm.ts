@@ -3,12 +3,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
 import { HarnessError } from '../common/errors.ts';
-import { troubleExcerpt, troubleIn, type Trouble } from './console.ts';
-
-export interface ConsoleTrouble {
-  kind: Trouble;
-  line: string;
-}
+import { troubleExcerpt, troubleIn } from './console.ts';
 
 export class Vm implements AsyncDisposable {
   readonly lines: string[] = [];
@@ -17,8 +12,6 @@ export class Vm implements AsyncDisposable {
   private readonly log: WriteStream;
   private exited = false;
   readonly exit: Promise<{ code?: number; signal?: string; stderr: string }>;
-  /** Kernel trouble seen on the console so far, in order. */
-  readonly trouble: ConsoleTrouble[] = [];
 
   constructor(qemu: string, argv: string[], consoleLog: string) {
     this.log = createWriteStream(consoleLog);
@@ -28,8 +21,6 @@ export class Vm implements AsyncDisposable {
       const line = raw.replace(/\r$/, '');
       this.lines.push(line);
       this.log.write(`${line}\n`);
-      const kind = troubleIn(line);
-      if (kind) this.trouble.push({ kind, line });
       for (const l of this.listeners) l(line);
     });
     this.exit = this.proc.then((r) => {

@@ -44,13 +44,8 @@ export const BASE_CMDLINE = ['console=ttyS0', 'panic=-1', 'loglevel=5', 'memhp_d
 export async function bootGuest(o: BootOptions): Promise<Booted> {
   const key = newRunKey();
   const cmdline = [...BASE_CMDLINE, ...o.cmdline].join(' ');
-  const argv = qemuArgv(o.topology, {
-    kernel: o.kernel.vmlinuz,
-    initrd: o.image.initrd,
-    append: `${cmdline} cxl_harness.key=${key.publicBlob}`,
-    sshPort: await freePort(),
-  });
-  const port = Number(/hostfwd=tcp:127\.0\.0\.1:(\d+)-/.exec(argv.join(' '))![1]);
+  const port = await freePort();
+  const argv = qemuArgv(o.topology, { kernel: o.kernel.vmlinuz, initrd: o.image.initrd, append: `${cmdline} cxl_harness.key=${key.publicBlob}`, sshPort: port });
   await writeFile(join(o.runDir, 'qemu-command.sh'), `${shellQuote([QEMU, ...argv])}\n`);
   const t0 = Date.now();
   const vm = new Vm(QEMU, argv, join(o.runDir, 'console.log'));

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CpioWriter, concatInitramfs } from '../../../harness/image/cpio.ts';
+import { CpioWriter } from '../../../harness/image/cpio.ts';
 import { HarnessError } from '../../../harness/common/errors.ts';
 
 interface Parsed {
@@ -136,19 +136,6 @@ test('the archive keeps the data as it was when added', (t) => {
   const w = new CpioWriter().file('f', data);
   data.fill(0);
   t.is(parse(w.toBuffer()).entries[0]!.data.toString(), 'abc');
-});
-
-test('concatenated archives stay 4-byte aligned and each parses in turn', (t) => {
-  const a = new CpioWriter().file('a', Buffer.from('1')).toBuffer();
-  const b = new CpioWriter().file('b', Buffer.from('22')).toBuffer();
-  const odd = Buffer.from('xyz'); // e.g. a compressed part whose length is not a multiple of 4
-  const all = concatInitramfs([a, odd, b]);
-  t.is(all.length, a.length + 4 + b.length);
-  t.true(all.subarray(a.length, a.length + 4).equals(Buffer.from('xyz\0')));
-  const first = parse(all);
-  t.is(first.end, a.length);
-  t.deepEqual(parse(all, a.length + 4).entries.map((e) => e.name), ['b', 'TRAILER!!!']);
-  t.true(concatInitramfs([a, b]).equals(Buffer.concat([a, b])));
 });
 
 test('bad paths, duplicates and non-directory parents are refused', (t) => {
