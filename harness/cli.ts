@@ -9,7 +9,7 @@ import { loadInputs, run } from './run/run.ts';
 import { qemuArgv } from './topology/argv.ts';
 import { shellQuote } from './common/shell.ts';
 import { QEMU } from './qemu/binary.ts';
-import { BASE_CMDLINE } from './run/boot.ts';
+import { kernelCmdline } from './run/boot.ts';
 
 const USAGE = `usage: cxl-harness run [SCENARIO_OR_DIR ...] [options]
   --kernel SPEC        debian:<version> (default debian:7.2), src:debian:<version>, src:<tree>, or a bzImage path
@@ -61,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
     const { scenarios: list, topologies } = await loadInputs({ scenarios, kernel: v.kernel, ...kernelOptions(v), ...(v.topology ? { topology: v.topology } : {}) });
     for (const s of list) {
       for (const variant of s.variants) {
-        const append = [...BASE_CMDLINE, ...variant.cmdline, ...v.append, 'cxl_harness.key=<per-run key>'].join(' ');
+        const { append } = kernelCmdline([...variant.cmdline, ...v.append], '<per-run key>');
         const args = qemuArgv(topologies.get(s)!, { kernel: '<vmlinuz>', initrd: '<initrd.cpio>', append, sshPort: 0 });
         process.stdout.write(`# ${s.name} [${variant.name}]\n${shellQuote([QEMU, ...args])}\n`);
       }

@@ -1,4 +1,5 @@
 // The model's step function: (state, action) → accepted results, a read's value, the next state, and whether it settles later.
+import { describeAction } from '../scenario/load.ts';
 import type { Action, StepResult } from '../scenario/types.ts';
 import { bindDax, unbindDax, writeDaxId } from './dax.ts';
 import { writeBlockState } from './memory.ts';
@@ -27,7 +28,7 @@ const LISTING = /^(cxl|daxctl) list( |$)/;
 export function predict(before: ModelState, action: Action): Prediction {
   const state = structuredClone(before);
   const done = (result: string | undefined, async = false): Prediction =>
-    result === undefined ? { state: before, async: false, gap: `the model does not cover ${describe(action)}` } : { result: [result], state, async };
+    result === undefined ? { state: before, async: false, gap: `the model does not cover: ${describeAction(action)}` } : { result: [result], state, async };
   switch (action.kind) {
     case 'write':
       return done(...writePath(state, action.path, action.value));
@@ -69,23 +70,6 @@ function cxlBinding(state: ModelState, kind: 'bind' | 'unbind', driver: string, 
   if (r?.driver !== driver) return 'ENODEV';
   releaseDriver(state, r);
   return 'ok';
-}
-
-function describe(a: Action): string {
-  switch (a.kind) {
-    case 'write':
-      return `writing ${a.path}`;
-    case 'read':
-    case 'poll':
-      return `reading ${a.path}`;
-    case 'bind':
-    case 'unbind':
-      return `${a.kind} of ${a.device} with ${a.bus}/${a.driver}`;
-    case 'blocks':
-      return `memory blocks of ${a.region}`;
-    case 'run':
-      return `the command "${a.command}"`;
-  }
 }
 
 /** Sysfs path → the snapshot key that mirrors it, for reads. */

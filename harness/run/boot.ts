@@ -41,11 +41,17 @@ export interface Booted extends AsyncDisposable {
  */
 export const BASE_CMDLINE = ['console=ttyS0', 'panic=-1', 'loglevel=5', 'memhp_default_state=offline'];
 
+/** The kernel command line of a boot; the run's public key rides along for the guest's init. */
+export function kernelCmdline(params: string[], keyBlob: string): { cmdline: string; append: string } {
+  const cmdline = [...BASE_CMDLINE, ...params].join(' ');
+  return { cmdline, append: `${cmdline} cxl_harness.key=${keyBlob}` };
+}
+
 export async function bootGuest(o: BootOptions): Promise<Booted> {
   const key = newRunKey();
-  const cmdline = [...BASE_CMDLINE, ...o.cmdline].join(' ');
+  const { cmdline, append } = kernelCmdline(o.cmdline, key.publicBlob);
   const port = await freePort();
-  const argv = qemuArgv(o.topology, { kernel: o.kernel.vmlinuz, initrd: o.image.initrd, append: `${cmdline} cxl_harness.key=${key.publicBlob}`, sshPort: port });
+  const argv = qemuArgv(o.topology, { kernel: o.kernel.vmlinuz, initrd: o.image.initrd, append, sshPort: port });
   await writeFile(join(o.runDir, 'qemu-command.sh'), `${shellQuote([QEMU, ...argv])}\n`);
   const t0 = Date.now();
   const vm = new Vm(QEMU, argv, join(o.runDir, 'console.log'));
