@@ -1,22 +1,30 @@
 // The one error family: every failure carries the stage it came from and the exit code it maps to.
 
-/** Exit codes: 0 pass, 1 the kernel disagreed with the model, 2 bad input or infrastructure, 3 series does not apply. */
-export type ExitCode = 0 | 1 | 2 | 3;
+/**
+ * Exit codes (README "Exit codes"): 0 pass, 1 the kernel disagreed with the model, 2 bad input, 3 the series does
+ * not apply, 4 infrastructure failure, 5 the model has no prediction for a step, 6 a documentation mismatch under
+ * --doc-strict. `--bisect` maps 2–6 to 125 so `git bisect run` skips the commit.
+ */
+export const EXIT = { pass: 0, kernel: 1, input: 2, series: 3, infra: 4, gap: 5, doc: 6 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export type Stage =
   | 'input'
   | 'provision'
   | 'kernel'
   | 'image'
+  | 'runtime'
   | 'boot'
   | 'guest'
   | 'steps'
-  | 'report';
+  | 'report'
+  | 'bundle';
 
 export interface HarnessErrorOptions {
   stage: Stage;
   /** Extra lines shown under the message: console excerpts, accepted values, the command that failed. */
   details?: string[];
+  /** Defaults: 2 for stage 'input', 4 (infrastructure) for every other stage. */
   exitCode?: ExitCode;
   cause?: unknown;
 }
@@ -31,7 +39,7 @@ export class HarnessError extends Error {
     this.name = 'HarnessError';
     this.stage = options.stage;
     this.details = options.details ?? [];
-    this.exitCode = options.exitCode ?? 2;
+    this.exitCode = options.exitCode ?? (options.stage === 'input' ? EXIT.input : EXIT.infra);
   }
 
   /** Multi-line text for the terminal: stage, message, details, and the cause's message when it adds something. */
@@ -48,4 +56,9 @@ export function inputError(file: string, field: string, value: unknown, accepted
   return new HarnessError(`${file}: ${field}: ${JSON.stringify(value)} is not accepted; ${accepted}`, {
     stage: 'input',
   });
+}
+
+/** What `git bisect run` needs: 0 good, 1 bad, 125 skip (anything the kernel under test is not to blame for). */
+export function bisectExitCode(code: number): number {
+  return code === EXIT.pass || code === EXIT.kernel ? code : 125;
 }

@@ -1,63 +1,171 @@
-// What a run reports: per scenario variant, per step, expected beside observed, and the timings of each stage.
+// What a run reports (schema version 1, described by harness/report/report.schema.json): one test per
+// scenario variant × kernel × topology, per step expected beside observed, the boots, and the stage timings.
 import type { Finding } from '../diff/diff.ts';
 import type { SourceInfo } from '../kernel/source/build.ts';
 import type { Action, StepResult } from '../scenario/types.ts';
 
-/** n/a: the kernel lacks a capability the scenario requires; neither pass nor fail. */
-export type Verdict = 'pass' | 'fail' | 'error' | 'n/a';
+export const REPORT_SCHEMA_VERSION = 1;
+
+/**
+ * pass: every step agreed with the model (known version differences allowed);
+ * fail: the kernel disagreed with the model, or WARNed/oopsed/panicked;
+ * gap: a step the model has no prediction for (never a pass);
+ * error: the harness or its infrastructure broke (QEMU crash, SSH lost, timeout not caused by the kernel);
+ * n/a: the kernel or the topology lacks what the scenario needs.
+ */
+export type Verdict = 'pass' | 'fail' | 'gap' | 'error' | 'n/a';
+
+/**
+ * How one step ended. `known`: differs from the model exactly as a recorded kernel-version difference says;
+ * `mismatch`: the kernel refused (or did otherwise than) what the documentation lists; `undocumented`: the
+ * documentation does not decide, the kernel's behaviour is recorded.
+ */
+export type StepOutcome = 'pass' | 'fail' | 'gap' | 'known' | 'mismatch' | 'undocumented';
+
+/** Where an expectation comes from: a document (quoted) or code (a function named). */
+export interface FactRef {
+  id: string;
+  source: 'documented' | 'code';
+  /** The document line quoted, or the kernel function named. */
+  where: string;
+}
+
+export interface KnownDifference {
+  /** Id of the version fact, e.g. "target-mode-none-errno". */
+  fact: string;
+  /** Kernel version range the difference holds for, e.g. "< 7.0". */
+  range: string;
+  expected: string;
+  observed: string;
+  evidence: string;
+}
 
 export interface StepRecord {
   index: number;
   name: string;
   action?: Action;
-  expected: { result?: StepResult[]; value?: string; source: 'model' | 'pinned'; gap?: string };
+  expected: {
+    result?: StepResult[];
+    value?: string;
+    source: 'model' | 'pinned';
+    /** Why the model cannot predict, when it cannot. */
+    gap?: string;
+    facts?: FactRef[];
+  };
   observed: { result?: StepResult; value?: string; message?: string };
-  /** State differences after the step settled (or timed out settling). */
+  /** State differences that are new at this step. */
   findings: Finding[];
+  /** Differences that first appeared at an earlier step and are still there: shown once, not failed again. */
+  carried?: { since: number; count: number };
   /** Kernel WARNING/BUG/Oops/panic lines logged while the step ran. */
   trouble: string[];
   dmesg: string[];
   ms: number;
+  outcome: StepOutcome;
+  known?: KnownDifference[];
+  /** Documentation finding: what the document says and what the kernel did. */
+  doc?: { says: string; did: string; where: string };
   pass: boolean;
 }
 
-export interface ScenarioReport {
+/** One kselftest case run inside the guest by a `selftest` step, from its TAP/KTAP output. */
+export interface SelftestCase {
+  step: number;
+  suite: string;
+  number: number;
+  name: string;
+  status: 'pass' | 'fail' | 'skip' | 'xfail' | 'error';
+  directive?: string;
+  diagnostic?: string[];
+}
+
+export interface TestReport {
+  /** Stable across runs and shards: "<kernel spec>/<topology>/<scenario>[<variant>]". */
+  id: string;
+  kernel: string;
+  topology: string;
   scenario: string;
-  file: string;
   variant: string;
+  file: string;
   cmdline: string;
   verdict: Verdict;
   error?: string;
   /** Why the scenario is not applicable. */
   reason?: string;
+  /** The first step that did not pass, with its new differences and kernel trouble. */
+  firstFailure?: { step: number; name: string; findings: Finding[]; trouble: string[]; expected?: StepResult[]; observed?: StepResult };
+  /** Distinct causes: one per step that failed on differences new at that step. */
+  rootCauses: number;
   /** State differences the scenario left behind that made the next scenario boot afresh. */
   leftChanged?: Finding[];
-  /** Which boot of the run it ran on (1-based); several scenarios share a boot when the state was restored. */
+  /** Which boot of the run it ran on (1-based). */
   boot?: number;
   steps: StepRecord[];
-  /** Boot and ssh times are set on the scenario that booted; teardown on the one that powered off. */
-  timings: { bootMs?: number; sshMs?: number; stepsMs?: number; teardownMs?: number };
+  selftests?: SelftestCase[];
+  timings: { bootMs?: number; sshMs?: number; restoreMs?: number; stepsMs?: number; teardownMs?: number };
   artifacts: string;
+  /** The reproduction bundle written for this test, and its size. */
+  bundle?: { path: string; bytes: number };
 }
 
 export interface KernelCapabilities {
   release: string;
   cxlDrivers: string[];
   daxDrivers: string[];
+  /** sysfs attributes the series under test may add, found on this kernel (e.g. "dax/state"). */
+  attributes: string[];
   blockSizeBytes: string;
   hypervisorVisible: boolean;
 }
 
-export interface RunReport {
-  verdict: Verdict;
-  kernel: { spec: string; release: string; packages: { name: string; version: string }[]; source?: SourceInfo };
-  qemu?: string;
-  image?: { key: string; packages: { name: string; version: string }[]; modules: string[] };
-  topology: string;
+export interface KernelReport {
+  spec: string;
+  release: string;
+  packages: { name: string; version: string; sha256?: string }[];
+  source?: SourceInfo;
   capabilities?: KernelCapabilities;
-  boots: number;
-  scenarios: ScenarioReport[];
-  timings: { provisionMs?: number; kernelMs?: number; imageMs?: number; totalMs: number };
+  image?: { key: string; packages: { name: string; version: string }[]; modules: string[] };
+  timings: { kernelMs?: number; imageMs?: number };
+  error?: string;
+}
+
+export interface TopologyReport {
+  name: string;
+  file?: string;
+  /** sha256 of the normalised topology: the same hash means the same emulated machine. */
+  hash: string;
+}
+
+export interface BootReport {
+  index: number;
+  kernel: string;
+  topology: string;
+  cmdline: string;
+  /** How the guest came up: a cold boot, or a restored post-boot snapshot. */
+  start: 'boot' | 'snapshot';
+  bootMs?: number;
+  sshMs?: number;
+  restoreMs?: number;
+  /** The enumerated-graph check after boot. */
+  graph?: { pass: boolean; findings: Finding[] };
+  artifacts: string;
+}
+
+export interface RunReport {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  harness: { version: string };
+  verdict: Verdict;
+  /** The process exit code this report maps to (README "Exit codes"). */
+  exitCode: number;
+  startedAt: string;
+  qemu?: string;
+  /** With --shard i/N: which part of the matrix this report holds. */
+  shard?: { index: number; count: number };
+  kernels: KernelReport[];
+  topologies: TopologyReport[];
+  tests: TestReport[];
+  boots: BootReport[];
+  timings: { provisionMs?: number; totalMs: number };
   artifacts: string;
   error?: string;
 }
