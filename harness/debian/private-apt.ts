@@ -1,9 +1,11 @@
-// apt with its own sources, lists and archive folder, so other suites' packages are fetched without touching the host's apt state.
+// apt with its own sources, lists and archive folder (runs sharing it take turns to write), so other suites' packages are fetched without touching the host's apt state.
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { HarnessError, type Stage } from '../common/errors.ts';
+import { writeFileAtomic } from '../common/fs.ts';
+import { withLock } from '../common/lock.ts';
 import { cachePath } from '../common/paths.ts';
 
 const MIRROR = 'http://deb.debian.org/debian';
@@ -24,8 +26,22 @@ export class PrivateApt {
     readonly label: string,
     readonly suites: string[],
     private readonly stage: Stage,
+    /** Receives the line saying this run waits for another run's apt. */
+    private readonly log: (line: string) => void = () => {},
   ) {
     this.root = cachePath('apt', label);
+  }
+
+  /** Holds this folder's lock while apt writes to it; another run using the same folder waits. */
+  private locked<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return withLock(join(this.root, 'harness.lock'), `${what} (private apt "${this.label}")`, this.log, fn, { stage: this.stage });
+  }
+
+  private async listsFresh(): Promise<boolean> {
+    return stat(join(this.root, 'lists', 'updated')).then(
+      (s) => Date.now() - s.mtimeMs < LIST_MAX_AGE_MS,
+      () => false,
+    );
   }
 
   private options(): string[] {
@@ -62,15 +78,16 @@ export class PrivateApt {
     await mkdir(join(this.root, 'archives', 'partial'), { recursive: true });
     await mkdir(join(this.root, 'cache'), { recursive: true });
     const sources = this.suites.map((s) => `deb [signed-by=${KEYRING}] ${MIRROR} ${s} main\n`).join('');
-    await writeFile(join(this.root, 'sources.list'), sources);
-    const stamp = join(this.root, 'lists', 'updated');
-    const fresh = await stat(stamp).then(
-      (s) => Date.now() - s.mtimeMs < LIST_MAX_AGE_MS,
-      () => false,
-    );
-    if (fresh) return;
-    await this.run('apt-get', ['update', '-q']);
-    await writeFile(stamp, `${this.suites.join(' ')}\n`);
+    const list = join(this.root, 'sources.list');
+    // Rewritten only when it changes, and atomically: another run's apt-cache may be reading it.
+    if ((await readFile(list, 'utf8').catch(() => '')) !== sources) await writeFileAtomic(list, sources);
+    if (await this.listsFresh()) return;
+    await this.locked('the package lists', async () => {
+      // Another run may have refreshed them while this one waited.
+      if (await this.listsFresh()) return;
+      await this.run('apt-get', ['update', '-q']);
+      await writeFile(join(this.root, 'lists', 'updated'), `${this.suites.join(' ')}\n`);
+    });
   }
 
   /**
@@ -84,7 +101,7 @@ export class PrivateApt {
     if (cached?.stamp === stamp) return cached.value;
     const value = await compute();
     await mkdir(join(this.root, 'memo'), { recursive: true });
-    await writeFile(file, JSON.stringify({ stamp, value }));
+    await writeFileAtomic(file, JSON.stringify({ stamp, value }));
     return value;
   }
 
@@ -122,9 +139,14 @@ export class PrivateApt {
     const have = await readdir(dir);
     const find = (name: string, version?: string) =>
       have.find((f) => f.startsWith(`${name}_`) && f.endsWith('.deb') && (!version || f.startsWith(`${name}_${debFileVersion(version)}_`)));
-    const missing = wanted.filter((w) => !find(w.name, w.version)).map((w) => (w.version ? `${w.name}=${w.version}` : w.name));
-    if (missing.length) {
-      await this.run('apt-get', ['download', '-q', ...missing], dir);
+    const missing = () => wanted.filter((w) => !find(w.name, w.version)).map((w) => (w.version ? `${w.name}=${w.version}` : w.name));
+    if (missing().length) {
+      await this.locked('the package download folder', async () => {
+        // Another run may have fetched some of them while this one waited.
+        have.splice(0, have.length, ...(await readdir(dir)));
+        const still = missing();
+        if (still.length) await this.run('apt-get', ['download', '-q', ...still], dir);
+      });
       have.splice(0, have.length, ...(await readdir(dir)));
     }
     return wanted.map((w) => {
