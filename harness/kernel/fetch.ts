@@ -1,4 +1,5 @@
 // KernelSpec → KernelImage: the one entry the run uses, whatever the kernel's origin.
+import type { Runtime } from '../runtime/types.ts';
 import { fetchDebianKernel } from './debian-kernel.ts';
 import { localKernel } from './local-kernel.ts';
 import { buildSourceKernel, type SourceInfo } from './source/build.ts';
@@ -10,6 +11,8 @@ export interface ObtainContext {
   artifactsDir: string;
   log: (line: string) => void;
   signal?: AbortSignal;
+  /** Where a source build's git and make run (the host when not given). */
+  runtime?: Runtime;
 }
 
 export function obtainKernel(spec: KernelSpec, ctx: ObtainContext): Promise<KernelImage & { source?: SourceInfo }> {
@@ -26,6 +29,7 @@ export function obtainKernel(spec: KernelSpec, ctx: ObtainContext): Promise<Kern
         artifactsDir: ctx.artifactsDir,
         log: ctx.log,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
+        ...(ctx.runtime ? { runtime: ctx.runtime } : {}),
       });
   }
 }

@@ -1,5 +1,6 @@
 // Finds qemu-system-x86_64 and checks it can emulate volatile CXL Type-3 memory (QEMU >= 8.0 with cxl-type3 volatile-memdev).
-import { execa } from 'execa';
+import { HostRuntime } from '../runtime/host.ts';
+import type { Runtime } from '../runtime/types.ts';
 
 export const QEMU = 'qemu-system-x86_64';
 
@@ -15,14 +16,15 @@ export function parseQemuVersion(text: string): [number, number, number] | undef
   return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
 }
 
-export async function probeQemu(binary = QEMU): Promise<QemuProbe> {
-  const v = await execa(binary, ['--version'], { reject: false });
-  if (v.failed && v.exitCode === undefined) return { ok: false, problem: `${binary} is not installed` };
+/** Probes the QEMU that `runtime` starts: the host's by default, the harness image's with --runtime docker. */
+export async function probeQemu(binary = QEMU, runtime: Runtime = new HostRuntime()): Promise<QemuProbe> {
+  const v = await runtime.run(binary, ['--version']);
+  if (v.exitCode === -1) return { ok: false, problem: `${binary} is not installed` };
   const version = parseQemuVersion(v.stdout);
   if (!version) return { ok: false, problem: `${binary} --version printed no version: ${v.stdout.split('\n')[0] ?? ''}` };
   const text = version.join('.');
   if (version[0] < 8) return { ok: false, version: text, problem: `${binary} is ${text}; CXL volatile memory (cxl-type3 volatile-memdev) needs QEMU >= 8.0` };
-  const props = await execa(binary, ['-device', 'cxl-type3,help'], { reject: false });
+  const props = await runtime.run(binary, ['-device', 'cxl-type3,help']);
   if (!/volatile-memdev/.test(props.stdout + props.stderr)) {
     return { ok: false, version: text, problem: `${binary} ${text} has no cxl-type3 device with volatile-memdev (built without CXL support?)` };
   }

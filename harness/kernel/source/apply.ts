@@ -2,6 +2,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HarnessError } from '../../common/errors.ts';
+import { HostRuntime } from '../../runtime/host.ts';
+import type { Runtime } from '../../runtime/types.ts';
 import { git, gitTry } from './git.ts';
 import type { Patch } from './series.ts';
 
@@ -34,29 +36,29 @@ export function describeApplyFailure(patch: Patch, output: string): ApplyFailure
 }
 
 /** Puts the tree back on the pristine base: no series, no stray files (build output lives in a separate folder). */
-export async function resetTree(tree: string): Promise<void> {
-  await gitTry(tree, ['am', '--abort']);
-  await git(tree, ['reset', '-q', '--hard', PRISTINE]);
-  await git(tree, ['clean', '-q', '-fdx']);
+export async function resetTree(tree: string, runtime: Runtime = new HostRuntime()): Promise<void> {
+  await gitTry(tree, ['am', '--abort'], {}, runtime);
+  await git(tree, ['reset', '-q', '--hard', PRISTINE], runtime);
+  await git(tree, ['clean', '-q', '-fdx'], runtime);
 }
 
 /**
  * Plain `git am` first: only it names the failing file and line. Then `git am --3way`, which merges context drift when the
  * patch's blob ids exist in the base (as they do for patches made against the same release).
  */
-async function applyOne(tree: string, patch: Patch, log: (line: string) => void): Promise<{ ok: boolean; output: string }> {
+async function applyOne(tree: string, patch: Patch, log: (line: string) => void, runtime: Runtime): Promise<{ ok: boolean; output: string }> {
   const file = join(tree, '.git', 'cxl-harness.patch');
   await writeFile(file, patch.text);
   if (patch.format === 'diff') {
-    const r = await gitTry(tree, ['apply', '--index', file]);
+    const r = await gitTry(tree, ['apply', '--index', file], {}, runtime);
     if (r.exitCode !== 0) return { ok: false, output: String(r.all ?? '') };
-    await git(tree, ['commit', '-q', '-m', patch.subject]);
+    await git(tree, ['commit', '-q', '-m', patch.subject], runtime);
     return { ok: true, output: '' };
   }
-  const plain = await gitTry(tree, ['am', '--quiet', file]);
+  const plain = await gitTry(tree, ['am', '--quiet', file], {}, runtime);
   if (plain.exitCode === 0) return { ok: true, output: '' };
-  await gitTry(tree, ['am', '--abort']);
-  const merged = await gitTry(tree, ['am', '--3way', file]);
+  await gitTry(tree, ['am', '--abort'], {}, runtime);
+  const merged = await gitTry(tree, ['am', '--3way', file], {}, runtime);
   if (merged.exitCode === 0) {
     log(`  [${patch.number}] needed a 3-way merge`);
     return { ok: true, output: '' };
@@ -66,14 +68,14 @@ async function applyOne(tree: string, patch: Patch, log: (line: string) => void)
 }
 
 /** Applies `patches` in order on a reset tree; a patch that does not apply is exit 3, and the tree is reset again. */
-export async function applySeries(tree: string, patches: Patch[], log: (line: string) => void): Promise<void> {
-  await resetTree(tree);
+export async function applySeries(tree: string, patches: Patch[], log: (line: string) => void, runtime: Runtime = new HostRuntime()): Promise<void> {
+  await resetTree(tree, runtime);
   for (const [i, patch] of patches.entries()) {
     log(`applying [${patch.number}] ${patch.subject}`);
-    const r = await applyOne(tree, patch, log);
+    const r = await applyOne(tree, patch, log, runtime);
     if (r.ok) continue;
     const f = describeApplyFailure(patch, r.output);
-    await resetTree(tree);
+    await resetTree(tree, runtime);
     throw new HarnessError(`series does not apply: patch ${patch.number} "${patch.subject}" fails${f.file ? ` in ${f.file}` : ''}`, {
       stage: 'kernel',
       exitCode: 3,

@@ -1,11 +1,14 @@
 // Base kernel + series under test + config fragment → a cached bzImage with everything built in (patch validation's build half).
+import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { execa } from 'execa';
 import { HarnessError } from '../../common/errors.ts';
 import { buildOnce, exists } from '../../common/fs.ts';
+import { withLock } from '../../common/lock.ts';
 import { cachePath } from '../../common/paths.ts';
+import { HostRuntime } from '../../runtime/host.ts';
+import type { Runtime } from '../../runtime/types.ts';
 import type { KernelImage } from '../types.ts';
 import { applySeries } from './apply.ts';
 import { obtainBase, type BaseTree } from './base.ts';
@@ -14,7 +17,6 @@ import { compileErrors, formatCompileError } from './compile-errors.ts';
 import { configure, harnessFragmentPath, parseConfig, readFragment, type Fragment } from './config.ts';
 import { git } from './git.ts';
 import { jobs, kbuildArgs, kbuildEnv } from './kbuild.ts';
-import { withLock } from './lock.ts';
 import { BuildProgress } from './progress.ts';
 import { readSeries, type Patch } from './series.ts';
 
@@ -29,12 +31,15 @@ export interface SourceBuildOptions {
   artifactsDir: string;
   log: (line: string) => void;
   signal?: AbortSignal;
+  /** Where git, make and the base's unpacking run: the host (default) or the harness image (--runtime docker). */
+  runtime?: Runtime;
 }
 
 export interface SourceInfo {
   base: string;
   baseVersion: string;
-  series: { number: number; subject: string; author: string }[];
+  /** sha256: hex digest of the patch text as applied (KCIDB's patchset hash is built from these). */
+  series: { number: number; subject: string; author: string; sha256: string }[];
   configHash: string;
   /** CONFIG_CC_VERSION_TEXT of the build, e.g. "gcc (Debian 12.2.0-14+deb12u1) 12.2.0". */
   compiler: string;
@@ -69,26 +74,22 @@ async function finished(key: string, opts: SourceBuildOptions): Promise<SourceKe
   return { spec: opts.base, release, vmlinuz: join(dir, 'bzImage'), packages, source };
 }
 
-/** Ctrl-C between stages: make is cancelled through execa, the quicker stages are checked between. */
+/** Ctrl-C between stages: make is cancelled through the runtime, the quicker stages are checked between. */
 function interrupted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new HarnessError('kernel build interrupted', { stage: 'kernel' });
 }
 
 /** Runs make for bzImage, streaming output to the log file and progress to the terminal; compile errors → HarnessError. */
-async function make(src: string, out: string, logFile: string, progress: BuildProgress, signal?: AbortSignal): Promise<void> {
+async function make(src: string, out: string, logFile: string, progress: BuildProgress, runtime: Runtime, signal?: AbortSignal): Promise<void> {
   const stream = createWriteStream(logFile);
-  const proc = execa('make', [...kbuildArgs(src, out), `-j${jobs()}`, 'bzImage'], {
+  const r = await runtime.run('make', [...kbuildArgs(src, out), `-j${jobs()}`, 'bzImage'], {
     env: kbuildEnv(),
-    all: true,
-    buffer: false,
-    reject: false,
-    ...(signal ? { cancelSignal: signal } : {}),
+    ...(signal ? { signal } : {}),
+    onLine: (line) => {
+      stream.write(`${line}\n`);
+      progress.line(line);
+    },
   });
-  for await (const line of proc.iterable({ from: 'all' })) {
-    stream.write(`${line}\n`);
-    progress.line(line);
-  }
-  const r = await proc;
   await new Promise((done) => stream.end(done));
   interrupted(signal);
   if (r.exitCode === 0) return;
@@ -100,20 +101,20 @@ async function make(src: string, out: string, logFile: string, progress: BuildPr
 }
 
 /** Clones the base into a tree's src once; build output goes to its out folder, which resets never touch. */
-async function prepareTree(base: BaseTree, key: string): Promise<{ src: string; out: string }> {
+async function prepareTree(base: BaseTree, key: string, runtime: Runtime): Promise<{ src: string; out: string }> {
   const src = root('trees', key, 'src');
   const out = root('trees', key, 'out');
   // --shared borrows the base's objects: the clone costs a checkout, not a second copy of history.
   await buildOnce(src, async (tmp) => {
-    await git(tmp, ['clone', '-q', '--shared', base.dir, '.']);
+    await git(tmp, ['clone', '-q', '--shared', base.dir, '.'], runtime);
   });
   await mkdir(out, { recursive: true });
   return { src, out };
 }
 
 /** The compiler's and linker's version lines, which Kconfig records in .config (CC_VERSION_TEXT, LD_VERSION). */
-async function toolchain(): Promise<string> {
-  const lines = await Promise.all(['gcc', 'ld'].map(async (tool) => (await execa(tool, ['--version'], { reject: false })).stdout.split('\n')[0] ?? ''));
+async function toolchain(runtime: Runtime): Promise<string> {
+  const lines = await Promise.all(['gcc', 'ld'].map(async (tool) => (await runtime.run(tool, ['--version'])).stdout.split('\n')[0] ?? ''));
   return lines.join('\n');
 }
 
@@ -127,15 +128,16 @@ async function build(
   patches: Patch[],
   fragments: Fragment[],
   memo: string,
+  runtime: Runtime,
 ): Promise<SourceKernel> {
   const tree = treeKey(base.identity, fragments);
   await mkdir(root('trees', tree), { recursive: true });
-  return withLock(root('trees', tree, 'lock'), async () => {
-    const { src, out } = await prepareTree(base, tree);
+  return withLock(root('trees', tree, 'build.lock'), `the kernel build tree ${root('trees', tree)}`, opts.log, async () => {
+    const { src, out } = await prepareTree(base, tree, runtime);
     opts.log(patches.length ? `applying ${patches.length} patch(es) on ${base.identity}` : `no series: building ${base.identity} as is`);
-    await applySeries(src, patches, opts.log);
+    await applySeries(src, patches, opts.log, runtime);
     interrupted(opts.signal);
-    const config = await configure(src, out, fragments, configInputsKey(fragments, patches, await toolchain()), opts.log);
+    const config = await configure(src, out, fragments, configInputsKey(fragments, patches, await toolchain(runtime)), opts.log, runtime);
     interrupted(opts.signal);
     const key = buildKey(base.identity, patches, config);
     const known = await finished(key, opts);
@@ -152,14 +154,16 @@ async function build(
     const progress = new BuildProgress(opts.log, cold ? counts[fragmentsHash(fragments)] : undefined);
     opts.log(`building bzImage (make -j${jobs()}, ccache${cold ? ', cold tree' : ', incremental'}); log: ${logFile}`);
     const started = Date.now();
-    await make(src, out, logFile, progress, opts.signal);
+    await make(src, out, logFile, progress, runtime, opts.signal);
     opts.log(`built in ${Math.round((Date.now() - started) / 1000)} s, ${progress.steps} steps`);
     if (cold) await writeFile(root('steps.json'), JSON.stringify({ ...counts, [fragmentsHash(fragments)]: progress.steps }));
-    const release = (await execa('make', ['-s', ...kbuildArgs(src, out), 'kernelrelease'], { env: kbuildEnv() })).stdout.trim();
+    const rel = await runtime.run('make', ['-s', ...kbuildArgs(src, out), 'kernelrelease'], { env: kbuildEnv() });
+    if (rel.exitCode !== 0) throw new HarnessError('make kernelrelease failed', { stage: 'kernel', details: rel.stderr.split('\n').slice(-8) });
+    const release = rel.stdout.trim();
     const record: BuildRecord = {
       base: opts.base,
       baseVersion: base.version,
-      series: patches.map((p) => ({ number: p.number, subject: p.subject, author: p.author })),
+      series: seriesInfo(patches),
       configHash: configHash(config),
       compiler: parseConfig(config).get('CC_VERSION_TEXT')?.replace(/^"|"$/g, '') ?? 'unknown',
       release,
@@ -173,21 +177,28 @@ async function build(
     });
     await writeFile(memo, JSON.stringify({ key }));
     return (await finished(key, opts))!;
-  });
+  }, { signal: opts.signal, stage: 'kernel' });
+}
+
+function seriesInfo(patches: Patch[]): SourceInfo['series'] {
+  return patches.map((p) => ({ number: p.number, subject: p.subject, author: p.author, sha256: createHash('sha256').update(p.text).digest('hex') }));
 }
 
 export async function buildSourceKernel(opts: SourceBuildOptions): Promise<SourceKernel> {
   const patches = opts.series?.length ? await readSeries(opts.series) : [];
   const fragments = [{ ...(await readFragment(harnessFragmentPath())), file: 'images/kernel/harness.config' }, ...(opts.fragment ? [await readFragment(opts.fragment)] : [])];
-  const base = await obtainBase(opts.base, opts.log);
+  const runtime = opts.runtime ?? new HostRuntime();
+  const base = await obtainBase(opts.base, opts.log, runtime);
   // Same inputs as a finished build: no tree, no make, just the cached folder.
   const memo = root('memo', `${inputKey(base.identity, patches, fragments)}.json`);
   const hit = await readJson<{ key: string }>(memo);
   const cached = hit && (await finished(hit.key, opts));
+  // The series is described from the patches given, so records written before a field existed still report it.
+  const described = (k: SourceKernel): SourceKernel => ({ ...k, source: { ...k.source, series: seriesInfo(patches) } });
   if (cached) {
     opts.log(`kernel from cache: ${root('builds', hit.key)}`);
-    return cached;
+    return described(cached);
   }
   await mkdir(root('memo'), { recursive: true });
-  return build(opts, base, patches, fragments, memo);
+  return described(await build(opts, base, patches, fragments, memo, runtime));
 }

@@ -1,9 +1,10 @@
 // Kernel configuration: the harness's fragment plus the user's, resolved on allnoconfig + olddefconfig, then checked option by option.
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { HarnessError } from '../../common/errors.ts';
 import { projectPath } from '../../common/project.ts';
+import { HostRuntime } from '../../runtime/host.ts';
+import type { Runtime } from '../../runtime/types.ts';
 import { kbuildArgs, kbuildEnv } from './kbuild.ts';
 import { explainMissing } from './kconfig-deps.ts';
 
@@ -79,10 +80,11 @@ function requestedValues(fragments: Fragment[]): ConfigValues {
   return all;
 }
 
-async function make(src: string, out: string, args: string[]): Promise<void> {
-  const r = await execa('make', ['-s', ...kbuildArgs(src, out), ...args], { reject: false, all: true, env: kbuildEnv() });
+async function make(src: string, out: string, args: string[], runtime: Runtime): Promise<void> {
+  const all: string[] = [];
+  const r = await runtime.run('make', ['-s', ...kbuildArgs(src, out), ...args], { env: kbuildEnv(), onLine: (line) => all.push(line) });
   if (r.exitCode !== 0) {
-    throw new HarnessError(`make ${args.join(' ')} failed`, { stage: 'kernel', details: String(r.all ?? '').split('\n').slice(-12) });
+    throw new HarnessError(`make ${args.join(' ')} failed`, { stage: 'kernel', details: all.slice(-12) });
   }
 }
 
@@ -92,7 +94,14 @@ async function make(src: string, out: string, args: string[]): Promise<void> {
  * `inputs` identifies everything the result depends on besides the base: when the tree's last configuration had the
  * same, Kconfig is not run again (it takes seconds). Returns the final .config text.
  */
-export async function configure(src: string, out: string, fragments: Fragment[], inputs: string, log: (line: string) => void): Promise<string> {
+export async function configure(
+  src: string,
+  out: string,
+  fragments: Fragment[],
+  inputs: string,
+  log: (line: string) => void,
+  runtime: Runtime = new HostRuntime(),
+): Promise<string> {
   const stamp = join(out, '.cxl-harness-config-inputs');
   const [last, current] = await Promise.all([readFile(stamp, 'utf8').catch(() => ''), readFile(join(out, '.config'), 'utf8').catch(() => undefined)]);
   if (last === inputs && current !== undefined) {
@@ -110,8 +119,8 @@ export async function configure(src: string, out: string, fragments: Fragment[],
   const merged = join(out, '.cxl-harness-requested.config');
   await writeFile(merged, fragments.map((f) => `# ${f.file}\n${f.text}\n`).join(''));
   const candidate = '.config.cxl-harness';
-  await make(src, out, [`KCONFIG_CONFIG=${candidate}`, `KCONFIG_ALLCONFIG=${merged}`, 'allnoconfig']);
-  await make(src, out, [`KCONFIG_CONFIG=${candidate}`, 'olddefconfig']);
+  await make(src, out, [`KCONFIG_CONFIG=${candidate}`, `KCONFIG_ALLCONFIG=${merged}`, 'allnoconfig'], runtime);
+  await make(src, out, [`KCONFIG_CONFIG=${candidate}`, 'olddefconfig'], runtime);
   const text = await readFile(join(out, candidate), 'utf8');
   const problems = verifyConfig(requested, text);
   if (problems.length) {

@@ -1,6 +1,7 @@
 // Runs git on the harness's own kernel trees, independent of the user's git configuration.
-import { execa, type Result } from 'execa';
 import { HarnessError } from '../../common/errors.ts';
+import { HostRuntime } from '../../runtime/host.ts';
+import type { CommandResult, Runtime } from '../../runtime/types.ts';
 
 /** A fixed identity and no user/system config: hooks, signing or aliases of the host must not change what is applied. */
 const ENV = {
@@ -22,14 +23,21 @@ const ENV = {
   GIT_CONFIG_VALUE_1: '0',
 };
 
-/** Runs git in `cwd`; returns the result whatever the exit code. */
-export function gitTry(cwd: string, args: string[], env: Record<string, string> = {}): Promise<Result<{ all: true; reject: false }>> {
-  return execa('git', args, { cwd, env: { ...ENV, ...env }, all: true, reject: false });
+/** A git run: its exit code, stdout, stderr, and both interleaved as they came (`all`). */
+export interface GitResult extends CommandResult {
+  all: string;
+}
+
+/** Runs git in `cwd` (through `runtime`, the host by default); returns the result whatever the exit code. */
+export async function gitTry(cwd: string, args: string[], env: Record<string, string> = {}, runtime: Runtime = new HostRuntime()): Promise<GitResult> {
+  const all: string[] = [];
+  const r = await runtime.run('git', args, { cwd, env: { ...ENV, ...env }, onLine: (line) => all.push(line) });
+  return { ...r, all: all.join('\n') };
 }
 
 /** Runs git in `cwd` and returns stdout; a failure is an infrastructure error of stage 'kernel'. */
-export async function git(cwd: string, args: string[]): Promise<string> {
-  const r = await gitTry(cwd, args);
+export async function git(cwd: string, args: string[], runtime: Runtime = new HostRuntime()): Promise<string> {
+  const r = await gitTry(cwd, args, {}, runtime);
   if (r.exitCode !== 0) {
     throw new HarnessError(`git ${args.join(' ')} failed in ${cwd}`, { stage: 'kernel', details: String(r.all ?? '').split('\n').slice(-8) });
   }
