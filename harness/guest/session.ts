@@ -100,7 +100,8 @@ function connectOnce(port: number, privateKey: string, hostKey: Buffer, timeoutM
   return new Promise((resolve, reject) => {
     const c = new ssh2.Client();
     c.once('ready', () => resolve(c));
-    c.once('error', (err) => {
+    // ssh2 may emit several errors for one failed handshake; every one must be handled, the first decides.
+    c.on('error', (err) => {
       c.end();
       reject(err);
     });

@@ -24,18 +24,28 @@ export interface GuestImage {
 /** Parts of the unpacked packages the guest never reads: documentation, locales, charset converters. */
 const SKIP = [/^usr\/share(\/|$)/, /\/gconv(\/|$)/, /^etc\/(init\.d|default|cron|logrotate)/];
 
+/** Merged /usr: the top-level folders are links into /usr, so files a package still ships there go under usr/. */
+const MERGED = /^(bin|sbin|lib|lib64)(\/|$)/;
+
 async function addTree(cpio: CpioWriter, root: string, added: Set<string>, rel = ''): Promise<void> {
   for (const name of (await readdir(join(root, rel))).sort()) {
     const path = rel ? `${rel}/${name}` : name;
     if (SKIP.some((r) => r.test(path))) continue;
     const full = join(root, path);
     const st = await lstat(full);
-    added.add(path);
-    if (st.isSymbolicLink()) cpio.symlink(path, await readlink(full));
-    else if (st.isDirectory()) {
-      cpio.dir(path, st.mode & 0o7777);
+    // base-files ships the merged-/usr links themselves; the image makes its own.
+    if (st.isSymbolicLink() && !rel && MERGED.test(path)) continue;
+    const at = MERGED.test(path) ? `usr/${path}` : path;
+    if (st.isDirectory()) {
+      if (!added.has(at)) cpio.dir(at, st.mode & 0o7777);
+      added.add(at);
       await addTree(cpio, root, added, path);
-    } else if (st.isFile()) cpio.file(path, await readFile(full), st.mode & 0o7777);
+      continue;
+    }
+    if (added.has(at)) continue;
+    added.add(at);
+    if (st.isSymbolicLink()) cpio.symlink(at, await readlink(full));
+    else if (st.isFile()) cpio.file(at, await readFile(full), st.mode & 0o7777);
   }
 }
 
@@ -49,6 +59,11 @@ function hashInputs(parts: unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 20);
 }
 
+/** The harness's own guest-side scripts (state snapshot, graph listing, …), installed in /usr/libexec/cxl-harness. */
+async function libexecScripts(): Promise<string[]> {
+  return (await readdir(projectPath('images/guest/libexec'))).sort();
+}
+
 async function kernelIdentity(kernel: KernelImage): Promise<unknown> {
   if (kernel.packages.length) return kernel.packages;
   const st = await lstat(kernel.vmlinuz);
@@ -57,8 +72,8 @@ async function kernelIdentity(kernel: KernelImage): Promise<unknown> {
 
 export async function buildGuestImage(kernel: KernelImage): Promise<GuestImage> {
   const root = await guestRoot();
-  const files = ['init', 'snapshot', 'modules.txt', 'packages.txt'];
-  const contents = await Promise.all(files.map((f) => readFile(projectPath(`images/guest/${f}`), 'utf8')));
+  const files = ['init', 'modules.txt', 'packages.txt', ...(await libexecScripts()).map((s) => `libexec/${s}`)];
+  const contents = await Promise.all(files.map(async (f) => [f, await readFile(projectPath(`images/guest/${f}`), 'utf8')]));
   const key = hashInputs([LAYOUT_VERSION, await kernelIdentity(kernel), root.packages, contents]);
   const dir = cachePath('images', key);
   const wanted = await readListFile(projectPath('images/guest/modules.txt'));
@@ -84,9 +99,9 @@ async function assemble(root: GuestRoot, kernel: KernelImage, modules: GuestModu
     const path = applet.replace(/^(s?bin)\//, 'usr/$1/');
     if (!shipped.has(path)) cpio.symlink(path, '/usr/bin/busybox');
   }
-  for (const d of ['proc', 'sys', 'dev', 'run', 'tmp', 'root']) cpio.dir(d, d === 'tmp' ? 0o1777 : 0o755);
+  for (const d of ['proc', 'sys', 'dev', 'run', 'tmp', 'root']) if (!shipped.has(d)) cpio.dir(d, d === 'tmp' ? 0o1777 : 0o755);
   cpio.file('init', await readFile(projectPath('images/guest/init')), 0o755);
-  cpio.file('usr/libexec/cxl-harness/snapshot', await readFile(projectPath('images/guest/snapshot')), 0o755);
+  for (const script of await libexecScripts()) cpio.file(`usr/libexec/cxl-harness/${script}`, await readFile(projectPath(`images/guest/libexec/${script}`)), 0o755);
   cpio.file('etc/passwd', Buffer.from('root:x:0:0:root:/root:/bin/sh\n'));
   cpio.file('etc/group', Buffer.from('root:x:0:\n'));
   cpio.file('etc/shells', Buffer.from('/bin/sh\n'));

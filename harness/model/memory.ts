@@ -1,4 +1,5 @@
 // Memory blocks: hot-add per online policy, state writes, and the zone rule (default policy contig-zones).
+import { accept, refuse, type Result } from './facts.ts';
 import type { Block, ModelState, OnlineType, Zone } from './state.ts';
 
 function spans(state: ModelState, node: number, zone: Zone, id: number): boolean {
@@ -29,10 +30,11 @@ export function validZones(state: ModelState, b: Block): string {
 
 const STATE_VALUES = ['online', 'online_kernel', 'online_movable', 'offline'];
 
-/** A write to memoryM/state: EINVAL for unknown values and for a block already in the asked state. */
-export function writeBlockState(state: ModelState, b: Block, value: string): string {
-  if (!STATE_VALUES.includes(value)) return 'EINVAL';
-  if ((value === 'offline') === !b.online) return 'EINVAL';
+/** A write to memoryM/state (drivers/base/memory.c state_store): unknown values, and the state the block is in, are refused. */
+export function writeBlockState(state: ModelState, b: Block, raw: string): Result {
+  const value = raw.replace(/\n$/, '');
+  if (!STATE_VALUES.includes(value)) return refuse('memory.state.value');
+  if ((value === 'offline') === !b.online) return refuse('memory.state.same');
   if (value === 'offline') {
     b.online = false;
     delete b.zone;
@@ -40,7 +42,7 @@ export function writeBlockState(state: ModelState, b: Block, value: string): str
     b.zone = zoneFor(state, b, value as OnlineType);
     b.online = true;
   }
-  return 'ok';
+  return accept();
 }
 
 /** kmem's hot-add of a region's range: one block per block size, onlined one by one per the policy in force. */
@@ -60,4 +62,18 @@ export function hotRemove(state: ModelState, region: string): boolean {
   state.blocks = state.blocks.filter((b) => b.region !== region);
   state.nodes = state.nodes.filter((n) => state.blocks.some((b) => b.node === n));
   return true;
+}
+
+/**
+ * offline_and_remove_memory: offline every online block, then remove all, or nothing. Blocks in ZONE_NORMAL may hold
+ * unmovable pages, so the model only promises this for blocks in ZONE_MOVABLE (false otherwise, nothing changed).
+ */
+export function hotRemoveAll(state: ModelState, region: string): boolean {
+  const mine = state.blocks.filter((b) => b.region === region);
+  if (mine.some((b) => b.online && b.zone !== 'Movable')) return false;
+  for (const b of mine) {
+    b.online = false;
+    delete b.zone;
+  }
+  return hotRemove(state, region);
 }

@@ -1,16 +1,23 @@
-// The model's step function: (state, action) → accepted results, a read's value, the next state, and whether it settles later.
-import { describeAction } from '../scenario/load.ts';
-import type { Action, StepResult } from '../scenario/types.ts';
+// The model's step function: (state, action) → the result the facts predict, a read's value, the next state, and
+// whether asynchronous probes follow; or a gap when no fact covers the action.
+import { describeAction } from '../scenario/describe.ts';
+import type { Action } from '../scenario/types.ts';
+import { writeTarget } from './attach.ts';
+import { bindCxl, unbindCxl } from './binding.ts';
 import { bindDax, unbindDax, writeDaxId } from './dax.ts';
+import { writeDpaSize, writeMode } from './endpoint.ts';
+import { accept, refuse, type Result } from './facts.ts';
 import { writeBlockState } from './memory.ts';
-import { bindRegion, createRegion, deleteRegion, releaseDriver, writeEndpointAttr, writeRegionAttr } from './region.ts';
+import { createRegion, deleteRegion, writeCommit, writeGranularity, writeSize, writeUuid, writeWays } from './region.ts';
 import { render } from './render.ts';
-import { bindDaxKmemRegion, unbindDaxKmemRegion, writeOnlineType } from './series.ts';
-import type { ModelState, RegionDriver } from './state.ts';
+import { writeDaxAttr, writeDeviceAttr } from './series/apply.ts';
+import type { ModelState } from './state.ts';
 
 export interface Prediction {
-  /** Results the documents allow; undefined when the model does not cover the action. */
-  result?: StepResult[];
+  /** Results the facts allow; undefined when the model does not cover the action. */
+  result?: string[];
+  /** The fact that decided, when one did. */
+  fact?: string;
   /** For reads. */
   value?: string;
   state: ModelState;
@@ -21,92 +28,128 @@ export interface Prediction {
 }
 
 const CXL = '/sys/bus/cxl/devices/';
-const REGION_DRIVERS: RegionDriver[] = ['cxl_region', 'cxl_devdax_region', 'cxl_sysram_region'];
+const DAX = '/sys/bus/dax/devices/';
 /** Read-only userspace commands: they must succeed and change nothing. */
-const LISTING = /^(cxl|daxctl) list( |$)/;
+const LISTING = /^(cxl|daxctl|ndctl) list( |$)/;
 
 export function predict(before: ModelState, action: Action): Prediction {
   const state = structuredClone(before);
-  const done = (result: string | undefined, async = false): Prediction =>
-    result === undefined ? { state: before, async: false, gap: `the model does not cover: ${describeAction(action)}` } : { result: [result], state, async };
+  const gap = (): Prediction => ({ state: before, async: false, gap: `the model does not cover: ${describeAction(action)}` });
+  const done = (r: Result | undefined, async = false): Prediction =>
+    r === undefined ? gap() : { result: [r.errno], ...(r.fact ? { fact: r.fact } : {}), state, async };
   switch (action.kind) {
-    case 'write':
-      return done(...writePath(state, action.path, action.value));
+    case 'write': {
+      // echo appends a newline: the kernel sees value + "\n", which its parsers and length checks count.
+      const [r, async] = writePath(state, action.path, `${action.value}\n`);
+      return done(r, async);
+    }
     case 'read':
     case 'poll': {
       const key = snapshotKey(action.path);
       const value = key === undefined ? undefined : render(before)[key];
-      if (action.kind === 'poll') return key === undefined ? done(undefined) : done((action.value === undefined ? value !== undefined : value === action.value) ? 'ok' : 'ETIMEDOUT');
-      return value === undefined ? done(key === undefined ? undefined : 'ENOENT') : { result: ['ok'], value, state, async: false };
+      if (action.kind === 'poll') return key === undefined ? gap() : done(action.value === undefined ? (value !== undefined ? accept() : { errno: 'ETIMEDOUT' }) : value === action.value ? accept() : { errno: 'ETIMEDOUT' });
+      if (key === undefined) return gap();
+      return value === undefined ? done({ errno: 'ENOENT' }) : { result: ['ok'], value, state, async: false };
     }
     case 'bind':
     case 'unbind': {
       const drivers = action.bus === 'cxl' ? state.cxlDrivers : state.daxDrivers;
       // The bind file of a driver this kernel lacks does not exist.
-      if (!drivers.includes(action.driver)) return done('ENOENT');
-      return done(action.bus === 'dax' ? (action.kind === 'bind' ? bindDax : unbindDax)(state, action.driver, action.device) : cxlBinding(state, action.kind, action.driver, action.device), true);
+      if (!drivers.includes(action.driver)) return done(refuse('bind.no-driver'));
+      if (action.bus === 'dax') return done((action.kind === 'bind' ? bindDax : unbindDax)(state, action.driver, action.device), true);
+      return done((action.kind === 'bind' ? bindCxl : unbindCxl)(state, action.driver, action.device), true);
     }
     case 'blocks': {
       // As the runner does: every block-sized step of the region's range, whether or not a block is there.
       const r = state.regions.find((x) => x.name === action.region);
-      if (r?.resource === undefined) return done('ENOENT');
+      if (r?.resource === undefined) return done({ errno: 'ENOENT' });
       for (let a = r.resource; a < r.resource + r.size; a += state.blockSize) {
         const b = state.blocks.find((x) => BigInt(x.id) * state.blockSize === a);
-        const res = b ? writeBlockState(state, b, action.state) : 'ENOENT';
-        if (res !== 'ok') return done(res);
+        const res = b ? writeBlockState(state, b, `${action.state}\n`) : { errno: 'ENOENT' };
+        if (res.errno !== 'ok') return done(res);
       }
-      return done('ok');
+      return done(accept());
     }
     case 'run':
-      return done(LISTING.test(action.command) ? 'ok' : undefined);
+      return LISTING.test(action.command) ? done(accept()) : gap();
+    case 'data':
+    case 'requires':
+      // Checked by the runner against the model's own arithmetic or the guest's own verdicts; the state does not change.
+      return { result: ['ok'], state, async: false };
   }
-}
-
-function cxlBinding(state: ModelState, kind: 'bind' | 'unbind', driver: string, device: string): string | undefined {
-  if (driver === 'cxl_dax_kmem_region') return kind === 'bind' ? bindDaxKmemRegion(state, device) : unbindDaxKmemRegion(state, device);
-  if (!REGION_DRIVERS.includes(driver as RegionDriver)) return undefined;
-  const r = state.regions.find((x) => x.name === device);
-  if (kind === 'bind') return r ? bindRegion(state, r, driver as RegionDriver) : 'ENODEV';
-  if (r?.driver !== driver) return 'ENODEV';
-  releaseDriver(state, r);
-  return 'ok';
 }
 
 /** Sysfs path → the snapshot key that mirrors it, for reads. */
 export function snapshotKey(path: string): string | undefined {
   if (path.startsWith(CXL)) return `cxl/${path.slice(CXL.length)}`;
-  if (path.startsWith('/sys/bus/dax/devices/')) return `dax/${path.slice('/sys/bus/dax/devices/'.length)}`;
+  if (path.startsWith(DAX)) return `dax/${path.slice(DAX.length)}`;
   const m = /^\/sys\/devices\/system\/memory\/(memory\d+\/(state|valid_zones)|auto_online_blocks)$/.exec(path);
   return m ? `memory/${m[1]}` : undefined;
 }
 
-function writePath(state: ModelState, path: string, value: string): [string | undefined, boolean?] {
+const ONLINE_TYPES = ['offline', 'online', 'online_kernel', 'online_movable'];
+
+function writePath(state: ModelState, path: string, value: string): [Result | undefined, boolean?] {
   const block = /^\/sys\/devices\/system\/memory\/memory(\d+)\/state$/.exec(path);
   if (block) {
     const b = state.blocks.find((x) => x.id === Number(block[1]));
-    return [b ? writeBlockState(state, b, value) : 'ENOENT'];
+    return [b ? writeBlockState(state, b, value) : refuse('sysfs.no-such-device')];
   }
   if (path === '/sys/devices/system/memory/auto_online_blocks') {
-    // sysfs_streq: exact match; only echo's trailing newline, which the value here does not carry, is forgiven.
-    const v = value;
-    if (v !== 'offline' && v !== 'online' && v !== 'online_kernel' && v !== 'online_movable') return ['EINVAL'];
-    state.autoOnline = v;
-    return ['ok'];
+    const v = value.replace(/\n$/, '');
+    if (!ONLINE_TYPES.includes(v)) return [refuse('memory.auto-online.value')];
+    state.autoOnline = v as ModelState['autoOnline'];
+    return [accept()];
   }
   const daxId = /^\/sys\/bus\/dax\/drivers\/([a-z_]+)\/(new_id|remove_id)$/.exec(path);
-  if (daxId) return state.daxDrivers.includes(daxId[1]!) ? [writeDaxId(state, daxId[1]!, daxId[2] as 'new_id' | 'remove_id', value), true] : ['ENOENT'];
+  if (daxId) return state.daxDrivers.includes(daxId[1]!) ? [writeDaxId(state, daxId[1]!, daxId[2] as 'new_id' | 'remove_id', value), true] : [refuse('sysfs.no-such-device')];
+  if (path.startsWith(DAX)) {
+    const [dev, attr, extra] = path.slice(DAX.length).split('/');
+    const d = state.dax.find((x) => x.device === dev);
+    if (!d || !attr || extra) return [d ? undefined : refuse('sysfs.no-such-device')];
+    return [writeDaxAttr(state, d, attr, value), true];
+  }
   if (!path.startsWith(CXL)) return [undefined];
   const [dev, attr, extra] = path.slice(CXL.length).split('/');
   if (!dev || !attr || extra) return [undefined];
   const root = state.roots.find((x) => x.name === dev);
-  if (root && attr === 'create_ram_region') return [createRegion(state, dev, value)];
-  if (root && attr === 'delete_region') return [deleteRegion(state, dev, value), true];
+  if (root) {
+    if (attr === 'create_ram_region') return [createRegion(state, root, 'ram', value)];
+    if (attr === 'create_pmem_region') return [createRegion(state, root, 'pmem', value)];
+    if (attr === 'delete_region') return [deleteRegion(state, root, value), true];
+    return [undefined];
+  }
   const region = state.regions.find((x) => x.name === dev);
-  if (region) return [writeRegionAttr(state, region, attr, value), attr === 'commit' || attr.startsWith('target')];
-  const ep = state.endpoints.find((x) => x.name === dev);
-  if (ep) return [writeEndpointAttr(state, ep, attr, value)];
-  if (attr === 'online_type' && state.sysram.some((x) => `sysram_region${x.id}` === dev)) return [writeOnlineType(state, dev, value)];
+  if (region) {
+    const target = /^target(\d+)$/.exec(attr);
+    if (target) return Number(target[1]) < region.ways ? [writeTarget(state, region, Number(target[1]), value), true] : [refuse('sysfs.no-such-attribute')];
+    switch (attr) {
+      case 'interleave_ways':
+        return [writeWays(state, region, value)];
+      case 'interleave_granularity':
+        return [writeGranularity(state, region, value)];
+      case 'size':
+        return [writeSize(state, region, value)];
+      case 'uuid':
+        return [region.mode === 'pmem' ? writeUuid(state, region, value) : refuse('sysfs.read-only')];
+      case 'commit':
+        return [writeCommit(state, region, value), true];
+      case 'mode':
+      case 'resource':
+        return [refuse('sysfs.read-only')];
+    }
+    return [undefined];
+  }
+  for (const e of state.endpoints) {
+    const d = e.decoders.find((x) => x.name === dev);
+    if (!d) continue;
+    if (attr === 'mode') return [writeMode(e, d, value)];
+    if (attr === 'dpa_size') return [writeDpaSize(e, d, value)];
+    return [undefined];
+  }
+  const busDevice = state.devices.find((x) => x.name === dev);
+  if (busDevice) return [writeDeviceAttr(state, busDevice, attr, value), true];
   // A device the model says does not exist: the shell cannot open the attribute.
-  if (/^(region|decoder|dax_region|sysram_region)\d/.test(dev)) return ['ENOENT'];
+  if (/^(region|decoder|dax_region|sysram_region|pmem_region)\d/.test(dev)) return [refuse('sysfs.no-such-device')];
   return [undefined];
 }

@@ -1,38 +1,69 @@
-// Model state → the snapshot the guest's images/guest/snapshot script prints, key for key.
+// Model state → the snapshot images/guest/libexec/snapshot prints, key for key.
 import { validZones } from './memory.ts';
 import type { ModelState } from './state.ts';
 
 export type Snapshot = Record<string, string>;
 
-const hex = (v: bigint) => `0x${v.toString(16)}`;
+const hex = (v: bigint | number) => `0x${v.toString(16)}`;
 /** The kernel's %pa: 0x and 16 hex digits. */
 const pa = (v: bigint) => `0x${v.toString(16).padStart(16, '0')}`;
+const NO_RESOURCE = '0xffffffffffffffff';
 
 export function render(s: ModelState): Snapshot {
   const out: Snapshot = {};
   for (const r of s.roots) {
     out[`cxl/${r.name}/create_ram_region`] = `region${r.nextId}`;
+    out[`cxl/${r.name}/create_pmem_region`] = `region${r.nextId}`;
     out[`cxl/${r.name}/start`] = hex(r.start);
     out[`cxl/${r.name}/size`] = hex(r.size);
   }
+  for (const p of s.ports) {
+    for (const d of p.decoders) {
+      const k = `cxl/${d.name}`;
+      out[`${k}/region`] = d.region ?? '';
+      // Programming is shown once the region is committed; before that the registers may hold an earlier region's.
+      if (d.region && s.regions.find((r) => r.name === d.region)?.state === 'commit') {
+        out[`${k}/interleave_ways`] = String(d.ways);
+        out[`${k}/interleave_granularity`] = String(d.granularity);
+        out[`${k}/target_list`] = d.targets.join(',');
+        out[`${k}/start`] = hex(d.start!);
+        out[`${k}/size`] = hex(d.size);
+      }
+    }
+  }
   for (const e of s.endpoints) {
-    out[`cxl/${e.name}/mode`] = e.mode;
-    out[`cxl/${e.name}/dpa_size`] = pa(e.dpaSize);
+    for (const d of e.decoders) {
+      const k = `cxl/${d.name}`;
+      out[`${k}/mode`] = d.mode;
+      out[`${k}/dpa_size`] = pa(d.dpaSize);
+      out[`${k}/dpa_resource`] = d.dpaStart === undefined ? NO_RESOURCE : hex(d.dpaStart);
+      out[`${k}/region`] = d.region ?? '';
+      if (d.region) {
+        const r = s.regions.find((x) => x.name === d.region)!;
+        out[`${k}/interleave_ways`] = String(d.ways);
+        out[`${k}/interleave_granularity`] = String(d.granularity);
+        out[`${k}/start`] = hex(r.resource!);
+        out[`${k}/size`] = hex(r.size);
+      }
+    }
   }
   for (const r of s.regions) {
     const k = `cxl/${r.name}`;
     out[k] = r.driver ?? '-';
-    out[`${k}/commit`] = r.committed ? '1' : '0';
+    out[`${k}/mode`] = r.mode;
+    if (r.mode === 'pmem') out[`${k}/uuid`] = r.uuid;
+    out[`${k}/commit`] = r.state === 'commit' ? '1' : '0';
     out[`${k}/size`] = hex(r.size);
-    out[`${k}/resource`] = r.resource === undefined ? '0xffffffffffffffff' : hex(r.resource);
+    out[`${k}/resource`] = r.resource === undefined ? NO_RESOURCE : hex(r.resource);
     out[`${k}/interleave_ways`] = String(r.ways);
     out[`${k}/interleave_granularity`] = String(r.granularity);
     r.targets.forEach((t, i) => (out[`${k}/target${i}`] = t));
   }
-  for (const x of s.sysram) {
-    out[`cxl/sysram_region${x.id}`] = x.driver ?? '-';
-    out[`cxl/sysram_region${x.id}/online_type`] = x.onlineType;
+  for (const d of s.devices) {
+    out[`cxl/${d.name}`] = d.driver ?? '-';
+    for (const [a, v] of Object.entries(d.attrs)) out[`cxl/${d.name}/${a}`] = v;
   }
+  for (const p of s.pmem) out[`cxl/pmem_region${p.id}`] = 'cxl_pmem_region';
   for (const d of s.dax) {
     const r = s.regions.find((x) => x.name === d.region)!;
     const node = s.roots.find((x) => x.name === r.root)!.node;
@@ -40,6 +71,7 @@ export function render(s: ModelState): Snapshot {
     out[`dax/${d.device}`] = d.driver ?? '-';
     out[`dax/${d.device}/size`] = String(r.size);
     out[`dax/${d.device}/target_node`] = String(node);
+    for (const [a, v] of Object.entries(d.attrs)) out[`dax/${d.device}/${a}`] = v;
   }
   out['memory/auto_online_blocks'] = s.autoOnline;
   Object.assign(out, iomem(s));
@@ -65,7 +97,10 @@ function iomem(s: ModelState): Snapshot {
     out[win] = range(root.start, root.size);
     for (const r of s.regions.filter((x) => x.root === root.name && x.resource !== undefined)) {
       const rr = range(r.resource!, r.size);
-      out[`${win}/${r.name}`] = rr;
+      // A bound pmem region's nvdimm region inserts "Persistent Memory" around it (libnvdimm's region resource).
+      const at = s.pmem.some((p) => p.region === r.name) ? `${win}/Persistent Memory` : win;
+      if (at !== win) out[at] = rr;
+      out[`${at}/${r.name}`] = rr;
       for (const d of s.dax.filter((x) => x.region === r.name && (x.driver || x.memoryHeld))) {
         out[`${win}/${r.name}/${d.device}`] = rr;
         if (d.memoryHeld) out[`${win}/${r.name}/${d.device}/System RAM (kmem)`] = rr;

@@ -1,21 +1,23 @@
-// One QEMU process: started with execa, console teed to the run's log, stopped on every path and only by its own pid.
+// One QEMU process: started through the runtime, console teed to the run's log, stopped on every path and only as itself.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { execa, type ResultPromise } from 'execa';
 import { HarnessError } from '../common/errors.ts';
+import type { ProcessHandle, Runtime } from '../runtime/types.ts';
 import { troubleExcerpt, troubleIn } from './console.ts';
 
 export class Vm implements AsyncDisposable {
   readonly lines: string[] = [];
   private readonly listeners = new Set<(line: string) => void>();
-  private readonly proc: ResultPromise<{ stdin: 'ignore'; stdout: 'pipe'; stderr: 'pipe'; reject: false }>;
+  private readonly proc: ProcessHandle;
   private readonly log: WriteStream;
   private exited = false;
+  private stderrText = '';
   readonly exit: Promise<{ code?: number; signal?: string; stderr: string }>;
 
-  constructor(qemu: string, argv: string[], consoleLog: string) {
+  constructor(runtime: Runtime, qemu: string, argv: string[], consoleLog: string) {
     this.log = createWriteStream(consoleLog);
-    this.proc = execa(qemu, argv, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', reject: false, cleanup: true, buffer: { stdout: false, stderr: true } });
+    this.proc = runtime.spawn(qemu, argv);
+    this.proc.stderr.on('data', (d: Buffer) => (this.stderrText += d.toString()));
     const rl = createInterface({ input: this.proc.stdout });
     rl.on('line', (raw) => {
       const line = raw.replace(/\r$/, '');
@@ -23,14 +25,18 @@ export class Vm implements AsyncDisposable {
       this.log.write(`${line}\n`);
       for (const l of this.listeners) l(line);
     });
-    this.exit = this.proc.then((r) => {
+    this.exit = this.proc.exit.then((r) => {
       this.exited = true;
-      return { code: r.exitCode, signal: r.signal, stderr: String(r.stderr ?? '') };
+      return { ...r, stderr: this.stderrText };
     });
   }
 
   get pid(): number | undefined {
     return this.proc.pid;
+  }
+
+  get label(): string {
+    return this.proc.label;
   }
 
   get running(): boolean {

@@ -1,37 +1,46 @@
 // Boots the guest and opens the SSH session; every failure on the way stops QEMU before it is reported.
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFile } from 'node:fs/promises';
 import { HarnessError } from '../common/errors.ts';
+import { shellQuote } from '../common/shell.ts';
+import { newRunKey, type RunKey } from '../guest/keys.ts';
+import { GuestSession } from '../guest/session.ts';
 import type { GuestImage } from '../image/build.ts';
 import type { KernelImage } from '../kernel/types.ts';
-import { HOSTKEY, READY } from '../qemu/console.ts';
 import { QEMU } from '../qemu/binary.ts';
+import { HOSTKEY, READY } from '../qemu/console.ts';
 import { Vm } from '../qemu/vm.ts';
+import type { Runtime } from '../runtime/types.ts';
 import { qemuArgv } from '../topology/argv.ts';
-import { shellQuote } from '../common/shell.ts';
 import type { Topology } from '../topology/types.ts';
-import { newRunKey } from '../guest/keys.ts';
-import { GuestSession } from '../guest/session.ts';
 import { freePort } from './free-port.ts';
 
 export interface BootOptions {
+  runtime: Runtime;
   kernel: KernelImage;
   image: GuestImage;
   topology: Topology;
   /** Kernel parameters the scenario asks for; later ones win, as in the kernel. */
   cmdline: string[];
-  runDir: string;
+  /** The boot's artifacts folder: console log, runnable command, SSH key, backing files. */
+  dir: string;
   signal?: AbortSignal;
-  readyTimeoutMs?: number;
+  readyTimeoutMs: number;
 }
 
 export interface Booted extends AsyncDisposable {
   vm: Vm;
   guest: GuestSession;
   cmdline: string;
+  argv: string[];
+  port: number;
+  key: RunKey;
+  hostKey: string;
+  backingDir: string;
   /** QEMU start to the init's ready line, and ready line to an open SSH session. */
   timings: { bootMs: number; sshMs: number };
-  shutdown(): Promise<number>;
+  /** Powers the guest off; `keepFiles` leaves the backing files for a later look. Returns how long it took. */
+  shutdown(keepFiles?: boolean): Promise<number>;
 }
 
 /**
@@ -47,32 +56,45 @@ export function kernelCmdline(params: string[], keyBlob: string): { cmdline: str
   return { cmdline, append: `${cmdline} cxl_harness.key=${keyBlob}` };
 }
 
+/** A script that starts the same QEMU again: the same argv, the backing folder made first. */
+export function commandScript(argv: string[], backingDir: string): string {
+  return `#!/bin/sh\n# The exact QEMU command this boot ran; the guest's SSH key is beside it (id_ed25519).\nmkdir -p ${shellQuote([backingDir])}\nexec ${shellQuote([QEMU, ...argv])}\n`;
+}
+
 export async function bootGuest(o: BootOptions): Promise<Booted> {
   const key = newRunKey();
   const { cmdline, append } = kernelCmdline(o.cmdline, key.publicBlob);
   const port = await freePort();
-  const argv = qemuArgv(o.topology, { kernel: o.kernel.vmlinuz, initrd: o.image.initrd, append, sshPort: port });
-  await writeFile(join(o.runDir, 'qemu-command.sh'), `${shellQuote([QEMU, ...argv])}\n`);
+  const backingDir = join(o.dir, 'backing');
+  await mkdir(backingDir, { recursive: true });
+  const argv = qemuArgv(o.topology, { kernel: o.kernel.vmlinuz, initrd: o.image.initrd, append, sshPort: port, backingDir });
+  await writeFile(join(o.dir, 'qemu-command.sh'), commandScript(argv, backingDir), { mode: 0o755 });
+  await writeFile(join(o.dir, 'id_ed25519'), key.privateKey, { mode: 0o600 });
+  await chmod(join(o.dir, 'id_ed25519'), 0o600);
   const t0 = Date.now();
-  const vm = new Vm(QEMU, argv, join(o.runDir, 'console.log'));
+  const vm = new Vm(o.runtime, QEMU, argv, join(o.dir, 'console.log'));
   try {
-    const timeout = o.readyTimeoutMs ?? 60_000;
-    const hostKey = (await vm.waitFor(HOSTKEY, timeout, o.signal))[1]!;
-    await vm.waitFor(READY, timeout, o.signal);
+    const hostKey = (await vm.waitFor(HOSTKEY, o.readyTimeoutMs, o.signal))[1]!;
+    await vm.waitFor(READY, o.readyTimeoutMs, o.signal);
     const bootMs = Date.now() - t0;
-    const guest = await GuestSession.connect({ port, privateKey: key.privateKey, hostKey, timeoutMs: 15_000, signal: o.signal });
+    const guest = await GuestSession.connect({ port, privateKey: key.privateKey, hostKey, timeoutMs: 15_000, ...(o.signal ? { signal: o.signal } : {}) });
     const sshMs = Date.now() - t0 - bootMs;
-    const shutdown = async () => {
+    let done = false;
+    const shutdown = async (keepFiles = false) => {
       const t = Date.now();
+      if (done) return 0;
+      done = true;
       // poweroff -f never answers: the guest is gone before the channel closes.
       await guest.exec('poweroff -f', 2000).catch(() => undefined);
       guest.close();
       await vm.stop(5000);
+      if (!keepFiles) await rm(backingDir, { recursive: true, force: true });
       return Date.now() - t;
     };
-    return { vm, guest, cmdline, timings: { bootMs, sshMs }, shutdown, [Symbol.asyncDispose]: async () => void (await shutdown()) };
+    return { vm, guest, cmdline, argv, port, key, hostKey, backingDir, timings: { bootMs, sshMs }, shutdown, [Symbol.asyncDispose]: async () => void (await shutdown()) };
   } catch (err) {
     await vm.stop(0);
+    await rm(backingDir, { recursive: true, force: true });
     throw err instanceof HarnessError ? err : new HarnessError('boot failed', { stage: 'boot', cause: err });
   }
 }

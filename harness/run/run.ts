@@ -1,125 +1,202 @@
-// A whole run: validate input, provision, kernel, image, then every scenario variant on its own boot; one report.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { HarnessError, inputError } from '../common/errors.ts';
+// A whole run: validate every input, provision, obtain each kernel and its image, then the matrix of boot groups in
+// parallel; one report, written on every path.
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EXIT, HarnessError, inputError } from '../common/errors.ts';
+import { projectPath } from '../common/project.ts';
+import { provisionHost } from '../host/provision.ts';
 import { buildGuestImage } from '../image/build.ts';
 import { obtainKernel } from '../kernel/fetch.ts';
-import { parseKernelSpec } from '../kernel/spec.ts';
 import { readFragment } from '../kernel/source/config.ts';
 import { missingBuildPackages } from '../kernel/source/host-deps.ts';
 import { readSeries } from '../kernel/source/series.ts';
-import { provisionHost } from '../host/provision.ts';
-import type { RunReport, ScenarioReport, StepRecord } from '../report/types.ts';
+import { parseKernelSpec, type KernelSpec } from '../kernel/spec.ts';
+import { seriesForPatches } from '../model/series/registry.ts';
+import { assignShards, type Shard } from '../matrix/shard.ts';
+import type { BootReport, KernelReport, RunReport, StepRecord, TestReport } from '../report/types.ts';
+import { REPORT_SCHEMA_VERSION } from '../report/types.ts';
+import { exitCodeFor, runVerdict } from '../report/verdict.ts';
+import { writeOutputs, type OutputFiles } from '../report/write.ts';
+import type { Runtime } from '../runtime/types.ts';
 import { loadScenarios } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/types.ts';
-import { loadTopology } from '../topology/load.ts';
-import type { Topology } from '../topology/types.ts';
-import { runSuite, type Job } from './suite.ts';
+import { loadTopologies, type LoadedTopology } from '../topology/load.ts';
+import { hostMemoryMiB } from '../topology/place.ts';
+import { prepareArtifacts } from './artifacts.ts';
+import { runGroup } from './group.ts';
+import { bootGroups, buildJobs, type Job, type PreparedKernel } from './matrix.ts';
+import { defaultJobs, memoryBudgetMiB, QEMU_OVERHEAD_MIB, schedule } from './schedule.ts';
+
+export const HARNESS_VERSION = (JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version: string }).version;
 
 export interface RunOptions {
   scenarios: string[];
-  kernel: string;
+  kernels: string[];
   modules?: string;
-  series?: string[];
+  series: string[];
   configFragment?: string;
-  /** Overrides every scenario's topology. */
-  topology?: string;
+  topologies: string[];
   append: string[];
   /** Only these variants (all when empty). */
   variants: string[];
   artifacts: string;
+  jobs?: number;
+  shard?: Shard;
+  runtime: Runtime;
+  timeoutScale: number;
+  docStrict: boolean;
+  outputs: OutputFiles;
   signal?: AbortSignal;
-  /** Called with the final report on every path, failures included, before run() returns or throws. */
-  onReport?: (report: RunReport) => Promise<void>;
   events: {
     log(line: string): void;
-    scenarioStart(s: Scenario, variant: string, sharedBoot: boolean): void;
-    step(r: StepRecord): void;
-    scenarioEnd(r: ScenarioReport): void;
+    testStart(job: Job, sharedBoot: boolean): void;
+    step(job: Job, r: StepRecord): void;
+    testEnd(job: Job, r: TestReport): void;
   };
 }
 
+export interface Inputs {
+  specs: KernelSpec[];
+  scenarios: Scenario[];
+  topologies: LoadedTopology[];
+  /** Subjects of the --series patches, in order. */
+  subjects: string[];
+}
+
 /** Everything the user gave, checked before anything starts (a series is parsed here, applied later). */
-export async function loadInputs(o: Pick<RunOptions, 'scenarios' | 'kernel' | 'modules' | 'topology' | 'series' | 'configFragment'>) {
-  const spec = parseKernelSpec(o.kernel, { ...(o.modules ? { modules: o.modules } : {}), ...(o.series ? { series: o.series } : {}), ...(o.configFragment ? { fragment: o.configFragment } : {}) });
-  if (spec.kind === 'source') {
-    if (spec.series.length) await readSeries(spec.series);
-    if (spec.fragment) await readFragment(spec.fragment);
-  }
+export async function loadInputs(o: Pick<RunOptions, 'scenarios' | 'kernels' | 'modules' | 'topologies' | 'series' | 'configFragment' | 'variants'>): Promise<Inputs> {
+  const specs = o.kernels.map((k) => parseKernelSpec(k, { ...(o.modules ? { modules: o.modules } : {}), series: o.series, ...(o.configFragment ? { fragment: o.configFragment } : {}) }));
+  const patches = o.series.length ? await readSeries(o.series) : [];
+  if (o.configFragment) await readFragment(o.configFragment);
   const scenarios = (await Promise.all(o.scenarios.map((p) => loadScenarios(p)))).flat();
-  const topologies = new Map<Scenario, Topology>();
-  for (const s of scenarios) topologies.set(s, await loadTopology(o.topology ?? s.topology, o.topology ? process.cwd() : dirname(resolve(s.file))));
-  return { spec, scenarios, topologies };
+  const topologies = (await Promise.all(o.topologies.map((t) => loadTopologies(t)))).flat().filter((t, i, all) => all.findIndex((x) => x.hash === t.hash) === i);
+  if (o.variants.length && !scenarios.some((s) => s.variants.some((v) => o.variants.includes(v.name)))) {
+    throw inputError('command line', '--variant', o.variants.join(','), `one of: ${[...new Set(scenarios.flatMap((s) => s.variants.map((v) => v.name)))].join(', ')}`);
+  }
+  return { specs, scenarios, topologies, subjects: patches.map((p) => p.subject) };
+}
+
+async function prepareKernel(spec: KernelSpec, inputs: Inputs, dir: string, o: RunOptions): Promise<PreparedKernel> {
+  const report: KernelReport = { spec: spec.text, release: '', packages: [], timings: {} };
+  let t = Date.now();
+  o.events.log(`kernel ${spec.text} …`);
+  const image = await obtainKernel(spec, { artifactsDir: dir, log: o.events.log, ...(o.signal ? { signal: o.signal } : {}) });
+  report.release = image.release;
+  report.packages = image.packages;
+  if (image.source) report.source = image.source;
+  report.timings.kernelMs = Date.now() - t;
+  o.events.log(`kernel ${image.release} (${image.packages.map((p) => `${p.name} ${p.version}`).join(', ') || image.vmlinuz}) in ${report.timings.kernelMs} ms`);
+  if (image.source) {
+    const src = image.source;
+    o.events.log(`  built from ${src.base} (${src.baseVersion}), config ${src.configHash}, ${src.compiler}`);
+    for (const p of src.series) o.events.log(`  [${p.number}/${src.series.length}] ${p.subject} — ${p.author}`);
+  }
+  t = Date.now();
+  const guest = await buildGuestImage(image);
+  report.image = { key: guest.key, packages: guest.packages, modules: guest.modules };
+  report.timings.imageMs = Date.now() - t;
+  o.events.log(`guest image ${guest.key} in ${report.timings.imageMs} ms`);
+  const appliedSeries = spec.kind === 'source' ? seriesForPatches(inputs.subjects) : [];
+  return { spec: spec.text, image, guest, appliedSeries, report };
 }
 
 export async function run(o: RunOptions): Promise<RunReport> {
   const t0 = Date.now();
-  const { spec, scenarios, topologies } = await loadInputs(o);
-  const chosen = (s: Scenario) => s.variants.filter((v) => !o.variants.length || o.variants.includes(v.name));
-  if (!scenarios.some((s) => chosen(s).length)) {
-    throw inputError('command line', '--variant', o.variants.join(','), `one of: ${[...new Set(scenarios.flatMap((s) => s.variants.map((v) => v.name)))].join(', ')}`);
-  }
-  const dir = resolve(o.artifacts, new Date().toISOString().replace(/[:.]/g, '-'));
-  await mkdir(dir, { recursive: true });
+  const startedAt = new Date(t0).toISOString();
+  const inputs = await loadInputs(o);
+  const dir = await prepareArtifacts(o.artifacts, startedAt.replace(/[:.]/g, '-'));
   const report: RunReport = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    harness: { version: HARNESS_VERSION },
     verdict: 'error',
-    kernel: { spec: spec.text, release: '', packages: [] },
-    topology: o.topology ?? 'per scenario',
-    boots: 0,
-    scenarios: [],
+    exitCode: EXIT.infra,
+    startedAt,
+    ...(o.shard ? { shard: o.shard } : {}),
+    kernels: [],
+    topologies: inputs.topologies.map((t) => ({ name: t.topology.name, file: t.file, hash: t.hash })),
+    tests: [],
+    boots: [],
     timings: { totalMs: 0 },
     artifacts: dir,
   };
   try {
     let t = Date.now();
-    report.qemu = await provisionHost(o.events.log, spec.kind === 'source' ? await missingBuildPackages() : []);
+    report.qemu = await provisionHost(o.events.log, inputs.specs.some((s) => s.kind === 'source') ? await missingBuildPackages() : []);
     report.timings.provisionMs = Date.now() - t;
-    t = Date.now();
-    o.events.log(`kernel ${spec.text} …`);
-    const kernel = await obtainKernel(spec, { artifactsDir: dir, log: o.events.log, ...(o.signal ? { signal: o.signal } : {}) });
-    report.kernel = { spec: spec.text, release: kernel.release, packages: kernel.packages, ...(kernel.source ? { source: kernel.source } : {}) };
-    report.timings.kernelMs = Date.now() - t;
-    o.events.log(`kernel ${kernel.release} (${kernel.packages.map((p) => `${p.name} ${p.version}`).join(', ') || kernel.vmlinuz}) in ${report.timings.kernelMs} ms`);
-    if (kernel.source) {
-      const src = kernel.source;
-      o.events.log(`  built from ${src.base} (${src.baseVersion}), config ${src.configHash}, ${src.compiler}`);
-      for (const p of src.series) o.events.log(`  [${p.number}/${src.series.length}] ${p.subject} — ${p.author}`);
+    const kernels: PreparedKernel[] = [];
+    for (const spec of inputs.specs) {
+      const k = await prepareKernel(spec, inputs, dir, o);
+      kernels.push(k);
+      report.kernels.push(k.report);
     }
-    t = Date.now();
-    const image = await buildGuestImage(kernel);
-    report.image = { key: image.key, packages: image.packages, modules: image.modules };
-    report.timings.imageMs = Date.now() - t;
-    o.events.log(`guest image ${image.key} in ${report.timings.imageMs} ms`);
-    const jobs: Job[] = scenarios.flatMap((scenario) =>
-      chosen(scenario).map((variant) => ({ scenario, variant, topology: topologies.get(scenario)!, cmdline: [...variant.cmdline, ...o.append] })),
-    );
-    const suite = await runSuite(jobs, {
-      kernel,
-      image,
-      dir,
-      ...(o.signal ? { signal: o.signal } : {}),
-      onStart: (job, shared) => o.events.scenarioStart(job.scenario, job.variant.name, shared),
-      onStep: o.events.step,
-      onEnd: (r) => {
-        report.scenarios.push(r);
-        o.events.scenarioEnd(r);
+    if (o.series.length && !kernels.some((k) => k.appliedSeries.length)) {
+      o.events.log(`note: no series definition in scenarios/series/ matches the patches given (${inputs.subjects.length}); only stock scenarios judge this kernel`);
+    }
+    const jobs = buildJobs(kernels, inputs.topologies, inputs.scenarios, o.variants, o.append);
+    let groups = bootGroups(jobs, (j) => hostMemoryMiB(j.topology.topology) + QEMU_OVERHEAD_MIB);
+    if (o.shard) {
+      const mine = new Set(assignShards(groups.map((g) => ({ id: g.key, weight: g.weight })), o.shard.count)[o.shard.index - 1]);
+      groups = groups.filter((g) => mine.has(g.key));
+    }
+    const budget = memoryBudgetMiB();
+    const parallel = o.jobs ?? defaultJobs(groups, budget);
+    o.events.log(`${jobs.length} test(s) in ${groups.length} boot group(s)${o.shard ? ` (shard ${o.shard.index}/${o.shard.count})` : ''}, up to ${parallel} VM(s) at once`);
+    let boots = 0;
+    const failures: unknown[] = [];
+    await schedule(
+      groups,
+      parallel,
+      budget,
+      async (g) => {
+        const tests = await runGroup(g, {
+          runtime: o.runtime,
+          dir,
+          timeoutScale: o.timeoutScale,
+          ...(o.signal ? { signal: o.signal } : {}),
+          nextBoot: () => ++boots,
+          onStart: o.events.testStart,
+          onStep: o.events.step,
+          onEnd: (job, r) => o.events.testEnd(job, r),
+          onBoot: (b: BootReport) => report.boots.push(b),
+        }).catch((err: unknown) => {
+          failures.push(err);
+          return [];
+        });
+        report.tests.push(...tests);
       },
-    });
-    report.boots = suite.boots;
-    if (suite.capabilities) report.capabilities = suite.capabilities;
-    // A bzImage without a modules folder names its release only once it runs.
-    if (report.kernel.release === 'unknown' && suite.capabilities) report.kernel.release = suite.capabilities.release;
+      () => o.signal?.aborted === true,
+    );
     if (o.signal?.aborted) throw new HarnessError('interrupted', { stage: 'steps' });
-    const verdicts = report.scenarios.map((s) => s.verdict);
-    // Not applicable is neither: a suite of only n/a scenarios passes, and says so in its counts.
-    report.verdict = verdicts.includes('error') ? 'error' : verdicts.includes('fail') ? 'fail' : 'pass';
+    if (failures.length) throw failures[0];
+    report.tests.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    report.boots.sort((a, b) => a.index - b.index);
+    const series = seriesCheck(kernels, report.tests);
+    if (series) report.error = series;
+    report.verdict = series ? 'fail' : runVerdict(report.tests);
+    report.exitCode = series ? EXIT.kernel : exitCodeFor(report, { docStrict: o.docStrict });
   } catch (err) {
     report.error = err instanceof HarnessError ? err.format() : String(err);
+    report.verdict = 'error';
+    report.exitCode = err instanceof HarnessError ? err.exitCode : EXIT.infra;
     throw err;
   } finally {
     report.timings.totalMs = Date.now() - t0;
     await writeFile(join(dir, 'report.json'), JSON.stringify(report, null, 2));
-    await o.onReport?.(report);
+    await writeOutputs(report, o.outputs);
   }
   return report;
+}
+
+/** A series the harness applied whose scenarios all ended not applicable: its drivers never appeared. */
+function seriesCheck(kernels: PreparedKernel[], tests: TestReport[]): string | undefined {
+  for (const k of kernels) {
+    for (const name of k.appliedSeries) {
+      const mine = tests.filter((t) => t.kernel === k.spec && t.file.includes(`/series/${name}/`));
+      if (mine.length && mine.every((t) => t.verdict === 'n/a')) {
+        return `the series ${name} was applied to ${k.spec} but its drivers did not appear: all ${mine.length} of its scenario runs were not applicable (${mine[0]!.reason})`;
+      }
+    }
+  }
+  return undefined;
 }

@@ -1,95 +1,109 @@
-// Reads and validates scenario YAML; every error names the file, the field path and what is accepted.
+// Reads and validates scenario YAML; every error names the file, the field path and what is accepted. Scalars are
+// read as written (YAML's failsafe schema): "1e309", "0x10000000" and "010" reach the kernel byte for byte.
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { HarnessError } from '../common/errors.ts';
-import type { Action, Scenario, Step } from './types.ts';
+import { DEFINITION_FILES, SERIES_DIR } from '../model/series/registry.ts';
+import { describeAction } from './describe.ts';
+import type { Action, RawStep, Scenario, Step } from './types.ts';
 
+const NUM = z.string().regex(/^\d+$/, 'a whole number').transform(Number);
+const BOOL = z.enum(['true', 'false']).transform((v) => v === 'true');
 const ERRNO = z.string().regex(/^(ok|E[A-Z0-9]+)$/, 'ok or an errno name such as EINVAL');
-const PINNED = z
-  .object({ result: z.union([ERRNO, z.array(ERRNO).nonempty()]).optional(), value: z.string().optional() })
-  .strict();
-const SYSFS = z.string().regex(/^\/(sys|proc)\//, 'an absolute path under /sys or /proc');
-const NAME = z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'a device or driver name');
+const PINNED = z.object({ result: z.union([ERRNO, z.array(ERRNO).nonempty()]).optional(), value: z.string().optional() }).strict();
+/** Absolute sysfs/proc paths; ${role} templates are resolved when the step runs. */
+const PATH = z.string().regex(/^\/(sys|proc)\//, 'an absolute path under /sys or /proc');
+const NAME = z.string().regex(/^[A-Za-z0-9_.:${}-]+$/, 'a device or driver name, or a ${role}');
 const common = { name: z.string().min(1).optional(), expect: PINNED.optional() };
 const BINDING = z.object({ bus: z.enum(['cxl', 'dax']).default('cxl'), driver: NAME, device: NAME }).strict();
+const MODE = z.enum(['ram', 'pmem']);
+
 /** One schema per step kind, chosen by the kind's key, so errors speak of that kind only. */
 const STEP_KINDS = {
-  write: z.object({ ...common, write: SYSFS, value: z.union([z.string(), z.number()]) }).strict(),
-  read: z.object({ ...common, read: SYSFS }).strict(),
+  write: z.object({ ...common, write: PATH, value: z.string() }).strict(),
+  read: z.object({ ...common, read: PATH }).strict(),
   bind: z.object({ ...common, bind: BINDING }).strict(),
   unbind: z.object({ ...common, unbind: BINDING }).strict(),
-  blocks: z.object({ ...common, blocks: z.object({ region: NAME, state: z.string().min(1) }).strict() }).strict(),
-  poll: z.object({ ...common, poll: z.object({ path: SYSFS, value: z.union([z.string(), z.number()]).optional(), timeout: z.number().positive().max(600).default(20) }).strict() }).strict(),
-  run: z.object({ ...common, run: z.string().regex(/^(cxl|daxctl) /, 'a cxl or daxctl command line') }).strict(),
+  blocks: z.object({ ...common, blocks: z.object({ region: NAME.default('${region}'), state: z.string().min(1) }).strict() }).strict(),
+  poll: z.object({ ...common, poll: z.object({ path: PATH, value: z.string().optional(), timeout: NUM.default('20') }).strict() }).strict(),
+  run: z.object({ ...common, run: z.string().regex(/^(cxl|daxctl|ndctl) /, 'a cxl, daxctl or ndctl command line') }).strict(),
+  data: z.object({ ...common, data: z.object({ region: NAME.default('${region}'), samples: NUM.default('16') }).strict() }).strict(),
+  requires: z.object({ ...common, requires: z.object({ path: PATH, capability: z.string().optional() }).strict() }).strict(),
+  region: z
+    .object({
+      name: z.string().optional(),
+      region: z
+        .object({ as: z.string().regex(/^[a-z][a-z0-9_]*$/).optional(), window: NUM.optional(), mode: MODE.default('ram'), ways: NUM.optional(), granularity: NUM.optional(), sizeMiB: NUM.optional(), decoder: NUM.default('0'), commit: BOOL.default('true'), order: z.array(NUM).optional() })
+        .strict(),
+    })
+    .strict(),
+  teardown: z
+    .object({ name: z.string().optional(), teardown: z.object({ of: z.string().optional(), only: z.array(z.enum(['decommit', 'detach', 'free', 'delete'])).nonempty().default(['decommit', 'detach', 'free', 'delete']) }).strict() })
+    .strict(),
+  create: z.object({ ...common, create: z.object({ as: z.string().regex(/^[a-z][a-z0-9_]*$/).optional(), window: NUM.optional(), mode: MODE.default('ram') }).strict() }).strict(),
 };
 const KIND_KEYS = Object.keys(STEP_KINDS) as (keyof typeof STEP_KINDS)[];
-const STEP = z.record(z.unknown()).superRefine((raw, ctx) => {
-  const kinds = KIND_KEYS.filter((k) => k in raw);
-  if (kinds.length !== 1) {
-    ctx.addIssue({ code: 'custom', message: `needs exactly one of: ${KIND_KEYS.join(', ')} (found ${kinds.length ? kinds.join(', ') : 'none'})` });
-    return;
-  }
-  const r = STEP_KINDS[kinds[0]!].safeParse(raw);
-  if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...issue, code: 'custom', message: issue.message, path: issue.path });
-}).transform((raw) => {
-  const kind = KIND_KEYS.find((k) => k in raw)!;
-  return STEP_KINDS[kind].parse(raw);
-});
+const STEP = z
+  .record(z.unknown())
+  .superRefine((raw, ctx) => {
+    const kinds = KIND_KEYS.filter((k) => k in raw);
+    if (kinds.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: `needs exactly one of: ${KIND_KEYS.join(', ')}, include (found ${kinds.length ? kinds.join(', ') : 'none'})` });
+      return;
+    }
+    const r = STEP_KINDS[kinds[0]!].safeParse(raw);
+    if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...issue, code: 'custom', message: issue.message, path: issue.path });
+  })
+  .transform((raw) => {
+    const kind = KIND_KEYS.find((k) => k in raw)!;
+    return { kind, data: STEP_KINDS[kind].parse(raw) } as { kind: keyof typeof STEP_KINDS; data: any };
+  });
+const NEEDS = z.object({ devices: NUM, volatile: NUM, persistent: NUM, hostBridges: NUM, switches: NUM, windowWays: NUM, window0Ways: NUM, deviceMiB: NUM }).partial().strict();
 const SCENARIO = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
     description: z.string().optional(),
-    topology: z.string().default('default'),
     requires: z.array(NAME).default([]),
+    needs: NEEDS.default({}),
     variants: z
-      .array(z.object({ name: z.string().regex(/^[A-Za-z0-9_-]+$/), cmdline: z.array(z.string().regex(/^\S+$/, 'one kernel parameter, no spaces')) }).strict())
+      .array(z.object({ name: z.string().regex(/^[A-Za-z0-9_-]+$/), cmdline: z.array(z.string().regex(/^\S+$/, 'one kernel parameter, no spaces')).default([]) }).strict())
       .nonempty()
       .default([{ name: 'default', cmdline: [] }]),
     steps: z.array(STEP).nonempty(),
   })
   .strict();
 /** A shared step list, spliced in by an `include` step. */
-const FRAGMENT = z.object({ description: z.string().optional(), steps: z.array(STEP).nonempty() }).strict();
+const FRAGMENT = z.object({ description: z.string().optional(), steps: z.array(z.unknown()).nonempty() }).strict();
 const INCLUDE = /^[A-Za-z0-9_./-]+\.steps\.yaml$/;
 
-type RawStep = z.infer<typeof STEP>;
+type Parsed = z.infer<typeof STEP>;
 
-function toStep(raw: RawStep): Step {
-  let action: Action;
-  if ('write' in raw) action = { kind: 'write', path: raw.write, value: String(raw.value) };
-  else if ('read' in raw) action = { kind: 'read', path: raw.read };
-  else if ('bind' in raw) action = { kind: 'bind', ...raw.bind };
-  else if ('unbind' in raw) action = { kind: 'unbind', ...raw.unbind };
-  else if ('blocks' in raw) action = { kind: 'blocks', ...raw.blocks };
-  else if ('poll' in raw) {
-    const { path, value, timeout } = raw.poll;
-    action = { kind: 'poll', path, timeoutMs: timeout * 1000, ...(value !== undefined ? { value: String(value) } : {}) };
-  } else action = { kind: 'run', command: raw.run };
-  const pinned = raw.expect && {
-    ...(raw.expect.result !== undefined ? { result: [raw.expect.result].flat() } : {}),
-    ...(raw.expect.value !== undefined ? { value: raw.expect.value } : {}),
-  };
-  return { name: raw.name ?? describeAction(action), action, ...(pinned ? { pinned } : {}) };
+function pinnedOf(expect: z.infer<typeof PINNED> | undefined) {
+  return expect && { ...(expect.result !== undefined ? { result: [expect.result].flat() } : {}), ...(expect.value !== undefined ? { value: expect.value } : {}) };
 }
 
-export function describeAction(a: Action): string {
-  switch (a.kind) {
-    case 'write':
-      return `${a.value} > ${a.path.replace('/sys/bus/cxl/devices/', '')}`;
-    case 'read':
-      return `read ${a.path.replace('/sys/bus/cxl/devices/', '')}`;
-    case 'bind':
-    case 'unbind':
-      return `${a.kind} ${a.device} ${a.kind === 'bind' ? 'to' : 'from'} ${a.driver}`;
-    case 'blocks':
-      return `${a.state} > ${a.region} memory blocks`;
-    case 'poll':
-      return `wait for ${a.path.replace('/sys/bus/cxl/devices/', '')}${a.value !== undefined ? ` = ${a.value}` : ''}`;
-    case 'run':
-      return a.command;
+function toRawStep({ kind, data }: Parsed): RawStep {
+  const named = data.name ? { name: data.name as string } : {};
+  if (kind === 'region') return { macro: 'region', ...named, ...Object.fromEntries(Object.entries(data.region).filter(([, v]) => v !== undefined)) } as RawStep;
+  if (kind === 'teardown') return { macro: 'teardown', ...named, only: data.teardown.only, ...(data.teardown.of ? { of: data.teardown.of } : {}) };
+  if (kind === 'create') {
+    const pinned = pinnedOf(data.expect);
+    return { macro: 'create', ...named, ...(data.create.window !== undefined ? { window: data.create.window } : {}), mode: data.create.mode, ...(data.create.as ? { as: data.create.as } : {}), ...(pinned ? { pinned } : {}) };
   }
+  let action: Action;
+  if (kind === 'write') action = { kind: 'write', path: data.write, value: data.value };
+  else if (kind === 'read') action = { kind: 'read', path: data.read };
+  else if (kind === 'bind' || kind === 'unbind') action = { kind, ...data[kind] };
+  else if (kind === 'blocks') action = { kind: 'blocks', ...data.blocks };
+  else if (kind === 'poll') action = { kind: 'poll', path: data.poll.path, timeoutMs: data.poll.timeout * 1000, ...(data.poll.value !== undefined ? { value: data.poll.value } : {}) };
+  else if (kind === 'data') action = { kind: 'data', region: data.data.region, samples: data.data.samples };
+  else if (kind === 'requires') action = { kind: 'requires', path: data.requires.path, capability: data.requires.capability ?? data.requires.path };
+  else action = { kind: 'run', command: data.run };
+  const pinned = pinnedOf(data.expect);
+  const step: Step = { name: data.name ?? describeAction(action), action, ...(pinned ? { pinned } : {}) };
+  return { macro: 'step', step };
 }
 
 /** Formats a zod issue path as the scenario author sees it: steps[3].bind.driver */
@@ -109,7 +123,8 @@ function describeIssue(i: z.ZodIssue): string {
 }
 
 function readYaml(text: string, file: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: true });
+  // failsafe: every scalar stays the string it was written as (no 1e309 → Infinity, no 010 → 8).
+  const doc = parseDocument(text, { prettyErrors: true, schema: 'failsafe' });
   if (doc.errors.length) {
     throw new HarnessError(`${file}: not valid YAML`, { stage: 'input', details: doc.errors.map((e) => e.message.split('\n')[0]!) });
   }
@@ -125,10 +140,10 @@ function schemaError(file: string, raw: unknown, error: z.ZodError): HarnessErro
 }
 
 /** Replaces `include: x.steps.yaml` entries (paths relative to the including file) with the fragment's steps. */
-async function expandIncludes(raw: unknown, file: string, depth = 0): Promise<unknown> {
+async function expandIncludes(raw: unknown, file: string, sources: string[], depth = 0): Promise<unknown> {
   if (!raw || typeof raw !== 'object' || !Array.isArray((raw as { steps?: unknown }).steps)) return raw;
   const steps: unknown[] = [];
-  for (const [i, step] of ((raw as { steps: unknown[] }).steps).entries()) {
+  for (const [i, step] of (raw as { steps: unknown[] }).steps.entries()) {
     const inc = step && typeof step === 'object' ? (step as { include?: unknown }).include : undefined;
     if (inc === undefined) {
       steps.push(step);
@@ -141,7 +156,8 @@ async function expandIncludes(raw: unknown, file: string, depth = 0): Promise<un
     const text = await readFile(path, 'utf8').catch(() => {
       throw new HarnessError(`${file}: steps[${i}].include: ${path} cannot be read`, { stage: 'input' });
     });
-    const fragment = (await expandIncludes(readYaml(text, path), path, depth + 1)) as unknown;
+    sources.push(path);
+    const fragment = await expandIncludes(readYaml(text, path), path, sources, depth + 1);
     const parsed = FRAGMENT.safeParse(fragment);
     if (!parsed.success) throw schemaError(path, fragment, parsed.error);
     steps.push(...(fragment as { steps: unknown[] }).steps);
@@ -149,35 +165,45 @@ async function expandIncludes(raw: unknown, file: string, depth = 0): Promise<un
   return { ...(raw as object), steps };
 }
 
+/** The series a scenario file belongs to: the folder under scenarios/series/ it sits in. */
+function seriesOf(file: string): string | undefined {
+  const rel = relative(SERIES_DIR, file);
+  return rel.startsWith('..') || !rel.includes(sep) ? undefined : rel.split(sep)[0];
+}
+
 export async function parseScenarioFile(file: string): Promise<Scenario> {
   const text = await readFile(file, 'utf8').catch(() => {
     throw new HarnessError(`${file}: cannot be read`, { stage: 'input' });
   });
-  return parseScenario(await expandIncludes(readYaml(text, file), file), file);
+  const sources = [file];
+  return parseScenario(await expandIncludes(readYaml(text, file), file, sources), file, sources);
 }
 
-export function parseScenario(raw: unknown, file: string): Scenario {
+export function parseScenario(raw: unknown, file: string, sources: string[] = [file]): Scenario {
   const parsed = SCENARIO.safeParse(raw);
   if (!parsed.success) throw schemaError(file, raw, parsed.error);
   const s = parsed.data;
+  const series = seriesOf(file);
   return {
     name: s.name,
     file,
     ...(s.description ? { description: s.description } : {}),
-    topology: s.topology,
     requires: s.requires,
+    ...(series ? { series } : {}),
+    needs: s.needs,
     variants: s.variants,
-    steps: s.steps.map(toStep),
+    steps: s.steps.map(toRawStep),
+    sources,
   };
 }
 
-/** A scenario file, or every .yaml/.yml below a folder in path order. */
+const isScenarioFile = (f: string) => /\.ya?ml$/.test(f) && !f.endsWith('.steps.yaml') && !DEFINITION_FILES.includes(basename(f));
+
+/** A scenario file, or every scenario below a folder in path order. */
 export async function loadScenarios(path: string): Promise<Scenario[]> {
   const st = await stat(path).catch(() => undefined);
   if (!st) throw new HarnessError(`${path}: no such scenario file or folder`, { stage: 'input' });
-  const files = st.isDirectory()
-    ? (await readdir(path, { recursive: true })).filter((f) => /\.ya?ml$/.test(f) && !f.endsWith('.steps.yaml')).sort().map((f) => join(path, f))
-    : [path];
+  const files = st.isDirectory() ? (await readdir(path, { recursive: true })).filter(isScenarioFile).sort().map((f) => join(path, f)) : [path];
   if (!files.length) throw new HarnessError(`${path}: no .yaml scenarios in this folder`, { stage: 'input' });
   return Promise.all(files.map((f) => parseScenarioFile(f)));
 }

@@ -1,0 +1,179 @@
+// Runs one boot group (same kernel, topology and kernel parameters) on as few boots as is sound: the next scenario
+// reuses a boot only if the guest's state equals its post-boot state.
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { HarnessError } from '../common/errors.ts';
+import { diffSnapshots } from '../diff/diff.ts';
+import { render } from '../model/render.ts';
+import type { ModelState } from '../model/state.ts';
+import { troubleExcerpt } from '../qemu/console.ts';
+import type { BootReport, StepRecord, TestReport } from '../report/types.ts';
+import type { Runtime } from '../runtime/types.ts';
+import { initialContext } from '../scenario/roles.ts';
+import { interleaveOrder } from '../topology/interleave.ts';
+import { bootGuest, type Booted } from './boot.ts';
+import { reportCapabilities, unmet } from './capabilities.ts';
+import { startState, type StartState } from './enumerate.ts';
+import type { BootGroup, Job } from './matrix.ts';
+import { observe } from './observe.ts';
+import { CRASHED, runSteps } from './steps.ts';
+
+export interface GroupOptions {
+  runtime: Runtime;
+  /** The run's artifacts folder. */
+  dir: string;
+  signal?: AbortSignal;
+  timeoutScale: number;
+  /** Hands out boot numbers across groups running in parallel. */
+  nextBoot(): number;
+  onStart(job: Job, shared: boolean): void;
+  onStep(job: Job, r: StepRecord): void;
+  onEnd(job: Job, r: TestReport): void;
+  onBoot(b: BootReport): void;
+}
+
+interface Live {
+  booted: Booted;
+  start: StartState;
+  /** Where the next scenario starts: the post-boot state, plus the endpoint decoder modes earlier scenarios set (a mode cannot go back to none). */
+  baseline: ModelState;
+  index: number;
+  /** The restore check made after the previous scenario, shown as the next one's step 0. */
+  check?: StepRecord;
+}
+
+const slug = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
+
+export function testDir(runDir: string, job: Job): string {
+  return join(runDir, slug(job.kernel.spec), slug(job.topology.topology.name), `${job.scenario.name}-${job.variant.name}`);
+}
+
+export async function runGroup(group: BootGroup, o: GroupOptions): Promise<TestReport[]> {
+  const reports: TestReport[] = [];
+  let live: Live | undefined;
+  const powerOff = async (r?: TestReport) => {
+    if (!live) return;
+    const ms = await live.booted.shutdown();
+    if (r) r.timings.teardownMs = ms;
+    live = undefined;
+  };
+  try {
+    for (const job of group.jobs) {
+      if (o.signal?.aborted) throw new HarnessError('interrupted', { stage: 'steps' });
+      const dir = testDir(o.dir, job);
+      await mkdir(dir, { recursive: true });
+      for (const src of job.scenario.sources) await copyFile(src, join(dir, basename(src)));
+      const report: TestReport = { id: job.id, kernel: job.kernel.spec, topology: job.topology.topology.name, scenario: job.scenario.name, variant: job.variant.name, file: job.scenario.file, cmdline: '', verdict: 'error', rootCauses: 0, steps: [], timings: {}, artifacts: dir };
+      try {
+        if ('notApplicable' in job.expansion) {
+          report.verdict = 'n/a';
+          report.reason = job.expansion.notApplicable;
+          continue;
+        }
+        o.onStart(job, live !== undefined);
+        let first: StepRecord;
+        if (live?.check) first = live.check;
+        else {
+          const index = o.nextBoot();
+          const bootDir = join(o.dir, `boot-${index}`);
+          await mkdir(bootDir, { recursive: true });
+          const booted = await bootGuest({ runtime: o.runtime, kernel: job.kernel.image, image: job.kernel.guest, topology: job.topology.topology, cmdline: job.cmdline, dir: bootDir, readyTimeoutMs: 90_000 * o.timeoutScale, ...(o.signal ? { signal: o.signal } : {}) });
+          Object.assign(report.timings, booted.timings);
+          const start = await startState(booted, job.topology.topology, job.kernel.appliedSeries, o.timeoutScale).catch(async (err: unknown) => {
+            await booted.shutdown();
+            throw err;
+          });
+          live = { booted, start, baseline: start.state, index };
+          job.kernel.report.capabilities ??= reportCapabilities(start.caps);
+          o.onBoot({ index, kernel: job.kernel.spec, topology: job.topology.topology.name, cmdline: booted.cmdline, start: 'boot', ...booted.timings, graph: start.graph, artifacts: bootDir });
+          first = start.record;
+        }
+        report.boot = live.index;
+        report.cmdline = live.booted.cmdline;
+        o.onStep(job, first);
+        report.steps = [first];
+        const caps = live.start.caps;
+        const missing = unmet(job.scenario.requires, caps);
+        if (job.scenario.series && !caps.series.includes(job.scenario.series)) {
+          report.verdict = 'n/a';
+          report.reason = `kernel ${caps.release} does not carry the series ${job.scenario.series}`;
+        } else if (missing.length) {
+          report.verdict = 'n/a';
+          report.reason = `kernel ${caps.release} lacks ${missing.join(', ')}`;
+        } else if (!first.pass) {
+          report.verdict = 'fail';
+        } else {
+          const t0 = Date.now();
+          const order = interleaveOrder(job.topology.topology, 0, 'ram');
+          const roles = initialContext(live.start.names, (order.length ? order : interleaveOrder(job.topology.topology, 0, 'pmem')).map((d) => d.device.serial));
+          const ctx = { scenario: job.scenario.name, guest: live.booted.guest, vm: live.booted.vm, topology: job.topology.topology, backingDir: live.booted.backingDir, release: caps.release, blockSize: caps.blockSizeBytes, timeoutScale: o.timeoutScale, ...(o.signal ? { signal: o.signal } : {}) };
+          const out = await runSteps(ctx, job.steps, live.baseline, roles, (r) => o.onStep(job, r));
+          report.steps.push(...out.records);
+          live.baseline = carryModes(live.baseline, out.state);
+          report.timings.stepsMs = Date.now() - t0;
+          if (o.signal?.aborted) throw new HarnessError('interrupted', { stage: 'steps' });
+          if (out.notApplicable) {
+            report.verdict = report.steps.every((s) => s.pass) ? 'n/a' : 'fail';
+            report.reason = out.notApplicable;
+          } else report.verdict = verdictOf(report.steps, out.records.length === job.steps.length);
+        }
+        // A crashed kernel (the step recorded its console trouble) gets no more commands: power off.
+        if (!live.booted.vm.running || report.steps.some((x) => x.observed.message === CRASHED)) await powerOff(report);
+        else {
+          live.check = await restoredCheck(live);
+          if (!live.check.pass) {
+            report.leftChanged = live.check.findings;
+            await powerOff(report);
+          }
+        }
+      } catch (err) {
+        report.verdict = 'error';
+        report.error = err instanceof HarnessError ? err.format() : String(err);
+        const console = live ? troubleExcerpt(live.booted.vm.lines) : [];
+        if (console.length) report.error += `\n${console.map((l) => `  console: ${l}`).join('\n')}`;
+        await powerOff(report);
+        if (o.signal?.aborted) throw err;
+      } finally {
+        summarise(report);
+        await writeFile(join(dir, 'steps.json'), JSON.stringify(report, null, 2));
+        reports.push(report);
+        o.onEnd(job, report);
+      }
+    }
+  } finally {
+    await powerOff(reports.at(-1));
+  }
+  return reports;
+}
+
+/** fail on any failing step; else gap if a step had no prediction; pass otherwise (known differences pass). */
+function verdictOf(steps: StepRecord[], complete: boolean): TestReport['verdict'] {
+  if (steps.some((s) => s.outcome === 'fail') || !complete) return 'fail';
+  if (steps.some((s) => s.outcome === 'gap')) return 'gap';
+  return 'pass';
+}
+
+/** Root causes and the first failure, for reports that name one step per cause. */
+function summarise(r: TestReport): void {
+  const failing = r.steps.filter((s) => s.outcome === 'fail' || s.outcome === 'gap');
+  r.rootCauses = failing.length;
+  const f = failing[0];
+  if (f) r.firstFailure = { step: f.index, name: f.name, findings: f.findings, trouble: f.trouble, ...(f.expected.result ? { expected: f.expected.result } : {}), ...(f.observed.result ? { observed: f.observed.result } : {}) };
+}
+
+/** The post-boot state with the endpoint decoder modes of `end`. */
+function carryModes(start: ModelState, end: ModelState): ModelState {
+  const next = structuredClone(start);
+  for (const e of next.endpoints) for (const d of e.decoders) d.mode = end.endpoints.find((x) => x.serial === e.serial)?.decoders.find((x) => x.name === d.name)?.mode ?? d.mode;
+  return next;
+}
+
+/** Proof that the previous scenario left the guest where the next one starts; otherwise the caller reboots. */
+async function restoredCheck(live: Live): Promise<StepRecord> {
+  const t0 = Date.now();
+  const now = await observe(live.booted.guest);
+  const findings = diffSnapshots(render(live.baseline), now.snapshot);
+  const trouble = troubleExcerpt(now.dmesg);
+  const pass = !findings.length && !trouble.length;
+  return { index: 0, name: `shared boot ${live.index}: state equals the post-boot state`, expected: { result: ['ok'], source: 'model' }, observed: { result: 'ok' }, findings, trouble, dmesg: now.dmesg, ms: Date.now() - t0, outcome: pass ? 'pass' : 'fail', pass };
+}

@@ -1,0 +1,53 @@
+// One observation of the guest: its state snapshot and the kernel log lines since the last one; polling until it settles.
+import { diffSnapshots } from '../diff/diff.ts';
+import type { GuestSession } from '../guest/session.ts';
+import { parseSnapshot, type Snapshot } from '../model/render.ts';
+import { definitions } from '../model/series/registry.ts';
+import { shellQuote } from '../common/shell.ts';
+
+const SNAPSHOT = '/usr/libexec/cxl-harness/snapshot';
+const DMESG_MARK = '--- dmesg';
+/** How long asynchronous probes (dax_region, kmem hot-add) may take to settle under TCG. */
+export const SETTLE_MS = 20_000;
+/** A state that stopped changing for this long has settled, even if it differs from the model's. */
+export const STABLE_MS = 3000;
+
+export interface Observation {
+  snapshot: Snapshot;
+  /** Kernel log lines since the previous observation (busybox `dmesg -c` reads and clears). */
+  dmesg: string[];
+}
+
+/** Attributes series add to dax devices: the snapshot prints them wherever they exist, known or not. */
+function daxAttributes(): string[] {
+  return [...new Set(definitions().flatMap((d) => d.daxAttributes.map((a) => a.name)))];
+}
+
+/** State and the kernel log slice in one round trip. */
+export async function observe(guest: GuestSession): Promise<Observation> {
+  const out = (await guest.exec(`${shellQuote([SNAPSHOT, ...daxAttributes()])}; echo '${DMESG_MARK}'; dmesg -c`)).stdout;
+  const [snap = '', log = ''] = out.split(`${DMESG_MARK}\n`);
+  return { snapshot: parseSnapshot(snap), dmesg: log.split('\n').filter(Boolean) };
+}
+
+/**
+ * Polls the guest until its state equals `expected`, or stops changing for STABLE_MS, or `timeoutMs` passes;
+ * returns the last state and all log lines seen. Stopping on a stable state keeps a divergent run from waiting
+ * the whole timeout at every later asynchronous step.
+ */
+export async function settle(guest: GuestSession, expected: Snapshot, timeoutMs: number): Promise<Observation> {
+  const dmesg: string[] = [];
+  let last: Snapshot = {};
+  let lastText = '';
+  let since = Date.now();
+  await guest.pollUntil(async () => {
+    const o = await observe(guest);
+    dmesg.push(...o.dmesg);
+    last = o.snapshot;
+    if (diffSnapshots(expected, last).length === 0) return true;
+    const text = JSON.stringify(last);
+    if (text !== lastText) [lastText, since] = [text, Date.now()];
+    return Date.now() - since >= STABLE_MS ? true : undefined;
+  }, timeoutMs, 100);
+  return { snapshot: last, dmesg };
+}
