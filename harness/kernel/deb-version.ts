@@ -1,88 +1,51 @@
-// Debian version ordering (epoch:upstream-revision) with dpkg's exact rules, for picking the newest kernel package.
-
+// Debian version order as dpkg itself decides it (`dpkg --compare-versions`), for picking the newest kernel package.
+import { execa } from 'execa';
 import { HarnessError } from '../common/errors.ts';
 
-interface DebianVersion {
-  epoch: number;
-  upstream: string;
-  revision: string;
-}
+/**
+ * One shell for a whole set of versions: each must pass `dpkg --validate-version` (an error stops the script, a warning
+ * does not, as in dpkg's own comparisons), then every pair (i, j) with i < j prints -1, 0 or 1, row by row.
+ */
+const SCRIPT = `
+for v; do dpkg --validate-version -- "$v"; rc=$?; [ "$rc" -lt 2 ] || exit "$rc"; done
+i=0
+for a; do
+  i=$((i + 1)); j=0
+  for b; do
+    j=$((j + 1)); [ "$j" -gt "$i" ] || continue
+    if dpkg --compare-versions -- "$a" lt "$b"; then echo -1
+    elif dpkg --compare-versions -- "$a" eq "$b"; then echo 0
+    else echo 1; fi
+  done
+done`;
 
-/** Splits like dpkg's parseversion: epoch before the first ':', revision after the last '-'. */
-function parse(version: string): DebianVersion {
-  const bad = (why: string): HarnessError =>
-    new HarnessError(`invalid Debian version ${JSON.stringify(version)}: ${why}`, { stage: 'kernel' });
-  const v = version.trim();
-  if (v === '') throw bad('it is empty');
-  if (/\s/.test(v)) throw bad('it contains whitespace');
-
-  let epoch = 0;
-  let rest = v;
-  const colon = v.indexOf(':');
-  if (colon >= 0) {
-    const e = v.slice(0, colon);
-    if (!/^[0-9]+$/.test(e)) throw bad('the epoch is not a number');
-    epoch = Number(e);
-    // dpkg rejects epochs above INT_MAX.
-    if (epoch > 0x7fffffff) throw bad('the epoch is too large');
-    rest = v.slice(colon + 1);
-    if (rest === '') throw bad('nothing after the epoch colon');
+/**
+ * A comparator (-1, 0, 1 as a sorts before, equal to or after b) over `versions`, decided by dpkg in one shell run; throws
+ * HarnessError stage 'kernel' when dpkg rejects a version or is missing.
+ */
+export async function debianOrder(versions: string[]): Promise<(a: string, b: string) => number> {
+  const unique = [...new Set(versions)];
+  const r = unique.length ? await execa('sh', ['-c', SCRIPT, 'sh', ...unique], { reject: false, env: { LC_ALL: 'C' } }) : undefined;
+  if (r && r.exitCode !== 0) {
+    const stderr = String(r.stderr).split('\n').filter(Boolean);
+    const why = stderr.map((l) => /^dpkg: error: (.*)$/.exec(l)?.[1]).find(Boolean);
+    throw new HarnessError(why ? `invalid Debian version: ${why}` : `dpkg could not order the Debian versions ${unique.join(', ')}`, {
+      stage: 'kernel',
+      details: stderr.slice(-4),
+    });
   }
-
-  const hyphen = rest.lastIndexOf('-');
-  const upstream = hyphen >= 0 ? rest.slice(0, hyphen) : rest;
-  const revision = hyphen >= 0 ? rest.slice(hyphen + 1) : '';
-  if (upstream === '') throw bad('the upstream version is empty');
-  if (hyphen >= 0 && revision === '') throw bad('the revision is empty');
-  return { epoch, upstream, revision };
-}
-
-const isDigit = (c: string): boolean => c >= '0' && c <= '9';
-const isAlpha = (c: string): boolean => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-
-/** dpkg's order(): '~' sorts before the end of the string, letters before every other non-digit. */
-function order(c: string | undefined): number {
-  if (c === undefined) return 0;
-  if (isDigit(c)) return 0;
-  if (isAlpha(c)) return c.charCodeAt(0);
-  if (c === '~') return -1;
-  return c.charCodeAt(0) + 256;
-}
-
-/** dpkg's verrevcmp(): alternating non-digit and digit runs. */
-function verrevcmp(a: string, b: string): number {
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    while ((i < a.length && !isDigit(a[i]!)) || (j < b.length && !isDigit(b[j]!))) {
-      const ac = order(a[i]);
-      const bc = order(b[j]);
-      if (ac !== bc) return ac - bc;
-      i++;
-      j++;
+  const answers = String(r?.stdout ?? '').split('\n').filter(Boolean).map(Number);
+  const sign = unique.map(() => unique.map(() => 0));
+  for (let i = 0, k = 0; i < unique.length; i++) {
+    for (let j = i + 1; j < unique.length; j++, k++) {
+      sign[i]![j] = answers[k]!;
+      sign[j]![i] = answers[k] === 0 ? 0 : -answers[k]!;
     }
-    while (a[i] === '0') i++;
-    while (b[j] === '0') j++;
-    let firstDiff = 0;
-    while (i < a.length && j < b.length && isDigit(a[i]!) && isDigit(b[j]!)) {
-      if (firstDiff === 0) firstDiff = a.charCodeAt(i) - b.charCodeAt(j);
-      i++;
-      j++;
-    }
-    if (i < a.length && isDigit(a[i]!)) return 1;
-    if (j < b.length && isDigit(b[j]!)) return -1;
-    if (firstDiff !== 0) return firstDiff;
   }
-  return 0;
-}
-
-/** Negative, zero or positive (-1, 0, 1) as a sorts before, equal to or after b; throws HarnessError on versions dpkg rejects. */
-export function compareDebianVersions(a: string, b: string): number {
-  const va = parse(a);
-  const vb = parse(b);
-  const r =
-    va.epoch !== vb.epoch
-      ? va.epoch - vb.epoch
-      : verrevcmp(va.upstream, vb.upstream) || verrevcmp(va.revision, vb.revision);
-  return Math.sign(r);
+  const rank = new Map(unique.map((v, i) => [v, i]));
+  return (a, b) => {
+    const [i, j] = [rank.get(a), rank.get(b)];
+    if (i === undefined || j === undefined) throw new HarnessError(`Debian version ${i === undefined ? a : b} was not among those dpkg ordered`, { stage: 'kernel' });
+    return sign[i]![j]!;
+  };
 }

@@ -18,7 +18,7 @@ export async function fetchDebianKernel(version: string, spec: string): Promise<
   const pick = await apt.memo(`kernel ${version}`, async () => {
     const names = kernelPackageNames(await apt.search(kernelSearchRegex(version)), version);
     const candidates = (await Promise.all(names.map(async (name) => (await apt.versions(name)).map((v) => ({ name, version: v }))))).flat();
-    return newest(candidates) ?? null;
+    return (await newest(candidates)) ?? null;
   });
   if (!pick) {
     throw new HarnessError(`no Debian amd64 kernel package for version ${version}`, {

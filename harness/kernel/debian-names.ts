@@ -1,5 +1,5 @@
 // Which Debian package names carry a given upstream kernel version for the plain amd64 flavour.
-import { compareDebianVersions } from './deb-version.ts';
+import { debianOrder } from './deb-version.ts';
 
 const NAME = /^linux-(binary|image)-(\d+\.\d+(?:\.\d+)?)(?:~[a-z0-9]+)?(?:\+[a-z0-9]+)?-amd64$/;
 
@@ -21,7 +21,8 @@ export function modulesPackageFor(imagePackage: string): string | undefined {
   return imagePackage.startsWith('linux-binary-') ? imagePackage.replace('linux-binary-', 'linux-modules-') : undefined;
 }
 
-/** The newest (name, version) pair; Debian version order decides. */
-export function newest(candidates: { name: string; version: string }[]): { name: string; version: string } | undefined {
-  return [...candidates].sort((a, b) => compareDebianVersions(b.version, a.version))[0];
+/** The newest (name, version) pair; dpkg's version order decides. */
+export async function newest(candidates: { name: string; version: string }[]): Promise<{ name: string; version: string } | undefined> {
+  const order = await debianOrder(candidates.map((c) => c.version));
+  return [...candidates].sort((a, b) => order(b.version, a.version))[0];
 }

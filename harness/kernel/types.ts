@@ -10,4 +10,6 @@ export interface KernelImage {
   modulesDir?: string;
   /** Debian packages the kernel came from, with exact versions. */
   packages: { name: string; version: string }[];
+  /** For kernels built with a series that ships kselftests: a folder holding tools/testing/selftests/<dir> for each. */
+  selftests?: string;
 }

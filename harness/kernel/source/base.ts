@@ -46,7 +46,7 @@ async function debianBase(version: string, log: (line: string) => void, runtime:
   await apt.ensureLists();
   const pick = await apt.memo(`source ${name}`, async () => {
     const versions = await apt.versions(name).catch(() => []);
-    return newest(versions.map((v) => ({ name, version: v }))) ?? null;
+    return (await newest(versions.map((v) => ({ name, version: v })))) ?? null;
   });
   if (!pick) throw inputError('command line', 'base', `src:debian:${version}`, `${ACCEPTED}; Debian has no ${name} in ${SOURCE_SUITES.join(', ')}`);
   const dir = cachePath('kernel-src', 'base', `${name}_${pick.version}`);

@@ -1,9 +1,9 @@
 // Base kernel + series under test + config fragment → a cached bzImage with everything built in (patch validation's build half).
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { HarnessError } from '../../common/errors.ts';
+import { EXIT, HarnessError } from '../../common/errors.ts';
 import { buildOnce, exists } from '../../common/fs.ts';
 import { withLock } from '../../common/lock.ts';
 import { cachePath } from '../../common/paths.ts';
@@ -71,12 +71,23 @@ async function finished(key: string, opts: SourceBuildOptions): Promise<SourceKe
   await mkdir(opts.artifactsDir, { recursive: true });
   await copyFile(join(dir, 'build.log'), join(opts.artifactsDir, LOG_NAME));
   const { release, packages, ...source } = record;
-  return { spec: opts.base, release, vmlinuz: join(dir, 'bzImage'), packages, source };
+  const selftests = join(dir, 'selftests');
+  return { spec: opts.base, release, vmlinuz: join(dir, 'bzImage'), packages, source, ...((await exists(selftests)) ? { selftests } : {}) };
+}
+
+/** The kselftests the series touches, with kselftest's own helpers: the tree is reset for the next build, these stay. */
+async function keepSelftests(src: string, patches: Patch[], into: string): Promise<void> {
+  const dirs = new Set(patches.flatMap((p) => p.hunks.map((h) => /^tools\/testing\/selftests\/([^/]+)\//.exec(h.file)?.[1]).filter((d): d is string => d !== undefined && d !== 'kselftest')));
+  if (!dirs.size) return;
+  for (const d of ['kselftest', ...dirs]) {
+    const from = join(src, 'tools/testing/selftests', d);
+    if (await exists(from)) await cp(from, join(into, 'tools/testing/selftests', d), { recursive: true });
+  }
 }
 
 /** Ctrl-C between stages: make is cancelled through the runtime, the quicker stages are checked between. */
 function interrupted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new HarnessError('kernel build interrupted', { stage: 'kernel' });
+  if (signal?.aborted) throw new HarnessError('kernel build interrupted', { stage: 'kernel', exitCode: EXIT.interrupted });
 }
 
 /** Runs make for bzImage, streaming output to the log file and progress to the terminal; compile errors → HarnessError. */
@@ -174,6 +185,7 @@ async function build(
       await writeFile(join(tmp, '.config'), config);
       await copyFile(logFile, join(tmp, 'build.log'));
       await writeFile(join(tmp, 'series.json'), `${JSON.stringify(record, null, 2)}\n`);
+      await keepSelftests(src, patches, join(tmp, 'selftests'));
     });
     await writeFile(memo, JSON.stringify({ key }));
     return (await finished(key, opts))!;

@@ -28,10 +28,14 @@ export interface GitResult extends CommandResult {
   all: string;
 }
 
-/** Runs git in `cwd` (through `runtime`, the host by default); returns the result whatever the exit code. */
-export async function gitTry(cwd: string, args: string[], env: Record<string, string> = {}, runtime: Runtime = new HostRuntime()): Promise<GitResult> {
+/**
+ * Runs git in `cwd` (through `runtime`, the host by default); returns the result whatever the exit code. `stdin` is a file
+ * git reads as its standard input (git mailinfo takes its message nowhere else): a shell opens it, as a Runtime passes none.
+ */
+export async function gitTry(cwd: string, args: string[], env: Record<string, string> = {}, runtime: Runtime = new HostRuntime(), stdin?: string): Promise<GitResult> {
   const all: string[] = [];
-  const r = await runtime.run('git', args, { cwd, env: { ...ENV, ...env }, onLine: (line) => all.push(line) });
+  const [file, argv] = stdin === undefined ? ['git', args] : ['sh', ['-c', 'f=$1; shift; exec git "$@" < "$f"', 'sh', stdin, ...args]];
+  const r = await runtime.run(file, argv, { cwd, env: { ...ENV, ...env }, onLine: (line) => all.push(line) });
   return { ...r, all: all.join('\n') };
 }
 

@@ -2,8 +2,10 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { HarnessError } from '../../common/errors.ts';
+import { HostRuntime } from '../../runtime/host.ts';
+import type { Runtime } from '../../runtime/types.ts';
 import { diffHunks, type Hunk } from './diff.ts';
-import { decodeWords, parseMail, parseSubject } from './mail.ts';
+import { readMailbox, type MailMessage } from './mailbox.ts';
 
 export interface Patch {
   number: number;
@@ -20,9 +22,6 @@ export interface Patch {
 
 const ACCEPTED = 'accepted: an mbox as `b4 am` writes it, a folder of numbered .patch files, or patch files (git format-patch or unified diff)';
 
-/** An mbox "From " separator line: "From <sha or git@z> <asctime date>". */
-const SEPARATOR = /^From \S+ +\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4}$/;
-
 function seriesError(file: string, problem: string): HarnessError {
   return new HarnessError(`${file}: ${problem}`, { stage: 'input', details: [ACCEPTED] });
 }
@@ -33,54 +32,37 @@ interface Draft extends Omit<Patch, 'number'> {
   total?: number;
 }
 
-/** Splits an mbox into messages, each keeping its "From " line so git am reads it as an mbox of one. */
-function splitMbox(text: string): string[] {
-  const messages: string[][] = [];
-  for (const line of text.replace(/\r\n/g, '\n').split('\n')) {
-    if (SEPARATOR.test(line)) messages.push([line]);
-    else messages.at(-1)?.push(line);
-  }
-  return messages.map((m) => `${m.join('\n').replace(/\n+$/, '')}\n`);
-}
-
 function fileNumber(file: string): number | undefined {
   const m = /^(\d+)-/.exec(basename(file));
   return m ? Number(m[1]) : undefined;
 }
 
-function fromMessage(text: string, file: string, which: string): Draft | 'cover' {
-  const mail = parseMail(text.replace(/^From .*\n/, ''));
-  const subject = mail?.headers.get('subject');
-  if (!mail || !subject) throw seriesError(file, `${which} has no Subject header`);
-  const parts = parseSubject(decodeWords(subject));
-  const hunks = diffHunks(mail.body);
-  if (parts.number === 0) return 'cover';
-  if (!hunks.length) throw seriesError(file, `${which} ("${parts.title}") contains no diff`);
-  // A patch forwarded for someone else names the real author on the body's first line, as git am reads it.
-  const first = mail.body.split('\n').find((l) => l.trim() !== '') ?? '';
-  const author = decodeWords(/^From: (.+)$/.exec(first)?.[1] ?? mail.headers.get('from') ?? 'unknown');
-  return {
-    ...(parts.number !== undefined ? { number: parts.number, total: parts.total } : {}),
-    subject: parts.title,
-    author,
-    file,
-    format: 'mail',
-    text,
-    hunks,
-  };
+/** "[PATCH v2 3/7] " → 3 of 7, read from what git mailinfo -k kept in front of the title its plain run gives. */
+function numbering(m: MailMessage): { number: number; total: number } | undefined {
+  const prefix = m.subject.endsWith(m.title) ? m.subject.slice(0, m.subject.length - m.title.length) : '';
+  const n = [...prefix.matchAll(/[[\s]0*(\d+)\/0*(\d+)[\]\s]/g)].at(-1);
+  return n ? { number: Number(n[1]), total: Number(n[2]) } : undefined;
 }
 
-function fromFile(text: string, file: string): Draft[] {
-  const messages = splitMbox(text);
-  if (messages.length) {
+function fromMessage(m: MailMessage, file: string, which: string): Draft | 'cover' {
+  if (!m.subject) throw seriesError(file, `${which} has no Subject header`);
+  const n = numbering(m);
+  if (n?.number === 0) return 'cover';
+  const hunks = diffHunks(m.patch);
+  if (!hunks.length) throw seriesError(file, `${which} ("${m.title}") contains no diff`);
+  return { ...n, subject: m.title, author: m.author || 'unknown', file, format: 'mail', text: m.text, hunks };
+}
+
+async function fromFile(file: string, runtime: Runtime): Promise<Draft[]> {
+  const text = await readFile(file, 'utf8');
+  if (!text.trim()) throw seriesError(file, 'is empty');
+  const messages = await readMailbox(file, runtime);
+  // A lone message in which git mailinfo finds neither a Subject nor an author has no mail headers: a bare diff, or nothing usable.
+  if (messages.length > 1 || messages.some((m) => m.subject || m.author)) {
     return messages.flatMap((m, i) => {
       const d = fromMessage(m, file, messages.length > 1 ? `message ${i + 1}` : 'the message');
       return d === 'cover' ? [] : [d];
     });
-  }
-  if (parseMail(text)?.headers.has('subject')) {
-    const d = fromMessage(text, file, 'the message');
-    return d === 'cover' ? [] : [d];
   }
   const hunks = diffHunks(text);
   if (!hunks.length) throw seriesError(file, 'is neither a patch e-mail nor a unified diff');
@@ -104,29 +86,26 @@ function checkComplete(drafts: Draft[], source: string): void {
   if (missing.length) throw seriesError(source, `the series has ${total} patches but ${missing.map((n) => `${n}/${total}`).join(', ')} is missing`);
 }
 
-async function readSource(path: string): Promise<Draft[]> {
+async function readSource(path: string, runtime: Runtime): Promise<Draft[]> {
   const st = await stat(path).catch(() => undefined);
   if (!st) throw seriesError(path, 'does not exist');
   if (!st.isDirectory()) {
-    const drafts = fromFile(await readFile(path, 'utf8'), path);
+    const drafts = await fromFile(path, runtime);
     // A single patch file is the user's pick from a series, not a partly saved one.
     if (drafts.length > 1) checkComplete(drafts, path);
     return drafts;
   }
   const files = (await readdir(path)).filter((f) => f.endsWith('.patch')).sort();
   if (!files.length) throw seriesError(path, 'is a folder with no .patch files');
-  const drafts: Draft[] = [];
-  for (const f of files) {
-    const file = join(path, f);
-    for (const d of fromFile(await readFile(file, 'utf8'), file)) drafts.push({ ...d, number: d.number ?? fileNumber(file) });
-  }
+  const perFile = await Promise.all(files.map((f) => fromFile(join(path, f), runtime)));
+  const drafts = perFile.flatMap((ds, i) => ds.map((d) => ({ ...d, number: d.number ?? fileNumber(files[i]!) })));
   checkComplete(drafts, path);
   return drafts;
 }
 
-/** Reads and orders the series; throws stage 'input' naming the file for anything it cannot use. */
-export async function readSeries(paths: string[]): Promise<Patch[]> {
-  const drafts = (await Promise.all(paths.map(readSource))).flat();
+/** Reads and orders the series (git runs through `runtime`, the host by default); throws stage 'input' naming the file for anything it cannot use. */
+export async function readSeries(paths: string[], runtime: Runtime = new HostRuntime()): Promise<Patch[]> {
+  const drafts = (await Promise.all(paths.map((p) => readSource(p, runtime)))).flat();
   const patches = drafts
     .map((d, i) => ({ ...d, number: d.number ?? i + 1 }))
     .sort((a, b) => a.number - b.number);

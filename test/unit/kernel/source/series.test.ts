@@ -1,11 +1,10 @@
 // readSeries: a b4 mbox with a cover letter, a folder of numbered patches, single files, and malformed input.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { HarnessError } from '../../../../harness/common/errors.ts';
-import { decodeWords, parseSubject } from '../../../../harness/kernel/source/mail.ts';
 import { readSeries } from '../../../../harness/kernel/source/series.ts';
 
 const fixtures = fileURLToPath(new URL('../../../fixtures/series/', import.meta.url));
@@ -78,12 +77,41 @@ test('a missing path and an empty folder are input errors', async (t) => {
   t.true((await t.throwsAsync(readSeries([empty]), { instanceOf: HarnessError }))?.message.includes('no .patch files'));
 });
 
-test('subjects: version, numbering and RFC 2047 encoded names', (t) => {
-  t.deepEqual(parseSubject('[PATCH v3 04/12] cxl/port: fix'), { number: 4, total: 12, title: 'cxl/port: fix' });
-  t.deepEqual(parseSubject('[RFC PATCH 0/2] cover'), { number: 0, total: 2, title: 'cover' });
-  t.deepEqual(parseSubject('[PATCH] single'), { title: 'single' });
-  t.is(decodeWords('=?UTF-8?q?J=C3=B6rg_R=C3=B6del?= <j@example.org>'), 'Jörg Rödel <j@example.org>');
-  t.is(decodeWords('=?utf-8?b?w4lsb2TDqWE=?= =?utf-8?q?_Z?='), 'Élodéa Z');
+/** A patch e-mail around the diff of does-not-apply.patch, with the given header and body lines. */
+async function mail(dir: string, name: string, headers: string[], body: string[]): Promise<string> {
+  const patch = (await readFile(join(fixtures, 'does-not-apply.patch'), 'utf8')).split('\n---\n')[1]!;
+  const file = join(dir, name);
+  await writeFile(file, [...headers, '', ...body, '---', patch.slice(patch.indexOf('diff --git'))].join('\n'));
+  return file;
+}
+
+test('subjects: version and zero-padded numbering, RFC 2047 encoded names and subjects', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'series-'));
+  const numbered = await mail(dir, 'a.patch', ['From: =?UTF-8?q?J=C3=B6rg_R=C3=B6del?= <j@example.org>', 'Subject: [PATCH v3 04/12] cxl/port: fix'], ['Body.']);
+  const encoded = await mail(dir, 'b.patch', ['From: Ann <ann@example.org>', 'Subject: [RFC PATCH] =?utf-8?b?w4lsb2TDqWE=?= =?utf-8?q?_Z?='], ['Body.']);
+  t.deepEqual((await readSeries([numbered])).map((p) => [p.number, p.subject, p.author]), [[4, 'cxl/port: fix', 'Jörg Rödel <j@example.org>']]);
+  t.deepEqual((await readSeries([encoded])).map((p) => [p.number, p.subject, p.author]), [[1, 'Élodéa Z', 'Ann <ann@example.org>']]);
+});
+
+test('a patch sent on behalf of someone else names the author of its in-body From: line, as git am does', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'series-'));
+  const file = await mail(dir, 'fwd.patch', ['From: Sender <s@example.org>', 'Subject: [PATCH] cxl: forwarded'], ['From: Real Author <r@example.org>', '', 'Body.']);
+  t.deepEqual((await readSeries([file])).map((p) => [p.subject, p.author]), [['cxl: forwarded', 'Real Author <r@example.org>']]);
+});
+
+test('an RFC cover letter (0/N) is skipped, and a mail without a Subject is refused', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'series-'));
+  const cover = await mail(dir, 'cover.patch', ['From: Ann <ann@example.org>', 'Subject: [RFC PATCH 0/2] cover'], ['Cover text.']);
+  t.deepEqual(await readSeries([cover]), []);
+  const untitled = await mail(dir, 'untitled.patch', ['From: Ann <ann@example.org>'], ['Body.']);
+  const err = await t.throwsAsync(readSeries([untitled]), { instanceOf: HarnessError });
+  t.is(err?.message, `${untitled}: the message has no Subject header`);
+});
+
+test('an empty file is refused, naming the file', async (t) => {
+  const file = join(await mkdtemp(join(tmpdir(), 'series-')), 'empty.patch');
+  await writeFile(file, '');
+  t.is((await t.throwsAsync(readSeries([file]), { instanceOf: HarnessError }))?.message, `${file}: is empty`);
 });
 
 test('one patch file picked from a series is accepted on its own', async (t) => {
