@@ -1,4 +1,5 @@
-// `npm run bench`: times each stage of a stock-kmem run, cold (empty cache) and warm, and prints median and spread.
+// `npm run bench`: stage timings of a stock-kmem run (cold and warm cache), boot→ready and suite time for switch4
+// against default, and a 2 kernels × 2 topologies matrix with --jobs 1 and 2. Prints figures; asserts nothing.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,89 +8,113 @@ import { execa } from 'execa';
 import { projectPath } from '../common/project.ts';
 import type { RunReport } from '../report/types.ts';
 import { oneFilePatch } from './source.ts';
-import { stageFigures, formatFigures, type StageSample } from './stats.ts';
+import { formatFigures, stageFigures, type StageSample } from './stats.ts';
 
 const { values } = parseArgs({
   options: {
-    warm: { type: 'string', default: '5' },
-    cold: { type: 'string', default: '1' },
-    suite: { type: 'string', default: '1' },
+    warm: { type: 'string', default: '3' },
+    cold: { type: 'string', default: '0' },
+    topologies: { type: 'boolean', default: true },
+    matrix: { type: 'boolean', default: true },
     kernel: { type: 'string', default: 'debian:7.2' },
+    second: { type: 'string', default: 'debian:6.12' },
     source: { type: 'boolean', default: false },
   },
 });
 
 /** One harness run as a user starts it; its report and wall time. */
-async function harness(args: string[], cache?: string, kernel = values.kernel): Promise<{ report: RunReport; wall: number }> {
+async function harness(args: string[], cache?: string): Promise<{ report: RunReport; wall: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'cxl-bench-'));
   const t0 = Date.now();
-  const r = await execa(projectPath('harness/main.js'), ['run', ...args, '--kernel', kernel, '--json', join(dir, 'r.json'), '--artifacts', join(dir, 'a')], {
-    reject: false,
-    env: cache ? { CXL_HARNESS_CACHE: cache } : {},
-  });
+  const r = await execa(projectPath('harness/main.js'), ['run', ...args, '--json', join(dir, 'r.json'), '--artifacts', join(dir, 'a')], { reject: false, env: cache ? { CXL_HARNESS_CACHE: cache } : {} });
   const wall = Date.now() - t0;
-  if (r.exitCode !== 0) throw new Error(`bench run failed (exit ${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
-  const report = JSON.parse(await readFile(join(dir, 'r.json'), 'utf8')) as RunReport;
+  const report = JSON.parse(await readFile(join(dir, 'r.json'), 'utf8').catch(() => 'null')) as RunReport | null;
+  if (!report || ![0, 1].includes(r.exitCode ?? -1)) throw new Error(`bench run failed (exit ${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
   await rm(dir, { recursive: true, force: true });
   return { report, wall };
 }
 
-async function once(cache?: string): Promise<StageSample> {
-  const { report, wall } = await harness([projectPath('scenarios/stock/kmem.yaml'), '--variant', 'offline'], cache);
-  const s = report.scenarios[0]!;
+const kmem = [projectPath('scenarios/stock/kmem.yaml'), '--variant', 'offline'];
+
+async function stages(cache?: string): Promise<StageSample> {
+  const { report, wall } = await harness([...kmem, '--kernel', values.kernel], cache);
+  const s = report.tests[0]!;
+  const k = report.kernels[0]!;
   const guest = (s.timings.bootMs ?? 0) + (s.timings.sshMs ?? 0) + (s.timings.stepsMs ?? 0) + (s.timings.teardownMs ?? 0);
   return {
-    'kernel fetch': report.timings.kernelMs ?? 0,
-    'image build': report.timings.imageMs ?? 0,
+    'kernel fetch': k.timings.kernelMs ?? 0,
+    'image build': k.timings.imageMs ?? 0,
     'boot to ready': s.timings.bootMs ?? 0,
     'ready to ssh': s.timings.sshMs ?? 0,
+    'boot step (graph)': s.steps[0]?.ms ?? 0,
     steps: s.timings.stepsMs ?? 0,
     teardown: s.timings.teardownMs ?? 0,
     'whole run (wall)': wall,
-    'harness overhead': wall - guest - (report.timings.kernelMs ?? 0) - (report.timings.imageMs ?? 0),
+    'harness overhead': wall - guest - (k.timings.kernelMs ?? 0) - (k.timings.imageMs ?? 0),
   };
 }
+
+const print = (title: string, samples: StageSample[]) => process.stdout.write(`\n${title}\n${formatFigures(stageFigures(samples))}\n`);
 
 const cold: StageSample[] = [];
 for (let i = 0; i < Number(values.cold); i++) {
   const cache = await mkdtemp(join(tmpdir(), 'cxl-bench-cache-'));
   try {
-    cold.push(await once(cache));
+    cold.push(await stages(cache));
   } finally {
     await rm(cache, { recursive: true, force: true });
   }
 }
-await once(); // makes sure the real cache is warm before measuring
+await stages(); // the real cache is warm before measuring
 const warm: StageSample[] = [];
-for (let i = 0; i < Number(values.warm); i++) warm.push(await once());
-
+for (let i = 0; i < Number(values.warm); i++) warm.push(await stages());
 process.stdout.write(`stock-kmem [offline] on ${values.kernel}, ${process.env.CI ? 'CI' : 'local'}; ms\n`);
-if (cold.length) process.stdout.write(`\ncold cache (${cold.length} run${cold.length > 1 ? 's' : ''})\n${formatFigures(stageFigures(cold))}\n`);
-process.stdout.write(`\nwarm cache (${warm.length} runs)\n${formatFigures(stageFigures(warm))}\n`);
+if (cold.length) print(`cold cache (${cold.length} run(s))`, cold);
+print(`warm cache (${warm.length} runs)`, warm);
 
-const suites: StageSample[] = [];
-for (let i = 0; i < Number(values.suite); i++) {
-  const { report, wall } = await harness([projectPath('scenarios')]);
-  const ran = report.scenarios.filter((s) => s.verdict !== 'n/a');
-  suites.push({
-    'suite wall': wall,
-    boots: report.boots,
-    'scenario runs': ran.length,
-    'not applicable': report.scenarios.length - ran.length,
-    'mean per run': Math.round(wall / Math.max(1, ran.length)),
-  });
+if (values.topologies) {
+  // A four-device topology against the default one: boot to ready, the boot step (graph check), and the suite.
+  const samples: StageSample[] = [];
+  for (let i = 0; i < Number(values.warm); i++) {
+    const row: StageSample = {};
+    for (const topology of ['default', 'switch4']) {
+      const one = await harness([...kmem, '--topology', topology]);
+      row[`${topology} boot to ready`] = one.report.tests[0]!.timings.bootMs ?? 0;
+      row[`${topology} boot step`] = one.report.tests[0]!.steps[0]?.ms ?? 0;
+      row[`${topology} kmem steps`] = one.report.tests[0]!.timings.stepsMs ?? 0;
+    }
+    samples.push(row);
+  }
+  print(`switch4 against default (${samples.length} runs each)`, samples);
+  const suites: StageSample[] = [];
+  for (const topology of ['default', 'switch4']) {
+    const { report, wall } = await harness([projectPath('scenarios'), '--topology', topology]);
+    suites.push({ [`${topology} suite wall`]: wall, [`${topology} boots`]: report.boots.length, [`${topology} tests run`]: report.tests.filter((x) => x.verdict !== 'n/a').length });
+  }
+  print('whole suite per topology (1 run; counts are counts)', [Object.assign({}, ...suites) as StageSample]);
 }
-if (suites.length) process.stdout.write(`\ndefault suite (scenarios/, ${suites.length} run${suites.length > 1 ? 's' : ''}; counts are counts)\n${formatFigures(stageFigures(suites))}\n`);
+
+if (values.matrix) {
+  // 2 kernels × 2 topologies of the stock scenarios, one VM at a time and two at once.
+  const args = [projectPath('scenarios/stock'), '--kernel', values.kernel, '--kernel', values.second, '--topology', 'default', '--topology', 'switch2'];
+  const row: StageSample = {};
+  for (const jobs of [1, 2]) {
+    const { report, wall } = await harness([...args, '--jobs', String(jobs)]);
+    row[`--jobs ${jobs} wall`] = wall;
+    row[`--jobs ${jobs} tests`] = report.tests.length;
+  }
+  row['speedup ×100'] = Math.round((row['--jobs 1 wall']! / row['--jobs 2 wall']!) * 100);
+  print(`matrix ${values.kernel} + ${values.second} × default + switch2, stock scenarios (1 run)`, [row]);
+}
 
 if (values.source) {
   // The harness config built from Debian's linux-source-7.2; the first call builds it if the cache lacks it.
-  const kmem = [projectPath('scenarios/stock/kmem.yaml'), '--variant', 'offline'];
   const samples: StageSample[] = [];
-  await harness(kmem, undefined, 'src:debian:7.2');
+  await harness([...kmem, '--kernel', 'src:debian:7.2']);
   for (let i = 0; i < 3; i++) {
-    const hit = await harness(kmem, undefined, 'src:debian:7.2');
-    const rebuild = await harness([...kmem, '--series', await oneFilePatch()], undefined, 'src:debian:7.2');
-    samples.push({ 'cache hit': hit.report.timings.kernelMs ?? 0, 'one-file rebuild': rebuild.report.timings.kernelMs ?? 0, 'boot (built kernel)': hit.report.scenarios[0]?.timings.bootMs ?? 0 });
+    const hit = await harness([...kmem, '--kernel', 'src:debian:7.2']);
+    const rebuild = await harness([...kmem, '--kernel', 'src:debian:7.2', '--series', await oneFilePatch()]);
+    samples.push({ 'cache hit': hit.report.kernels[0]!.timings.kernelMs ?? 0, 'one-file rebuild': rebuild.report.kernels[0]!.timings.kernelMs ?? 0, 'boot (built kernel)': hit.report.tests[0]?.timings.bootMs ?? 0 });
   }
-  process.stdout.write(`\nsource kernel src:debian:7.2, harness config (3 runs; cold build: see the issue, it takes minutes)\n${formatFigures(stageFigures(samples))}\n`);
+  print('source kernel src:debian:7.2, harness config (3 runs; a cold build takes minutes)', samples);
 }

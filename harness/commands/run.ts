@@ -1,13 +1,13 @@
 // `cxl-harness run`: scenarios × kernels × topologies on QEMU, compared step by step with the reference model.
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { bisectExitCode, HarnessError, inputError } from '../common/errors.ts';
 import { projectPath } from '../common/project.ts';
 import { buildGuestImage } from '../image/build.ts';
 import { obtainKernel } from '../kernel/fetch.ts';
 import { parseShard } from '../matrix/shard.ts';
-import { runSummary, STEP_HEADER, stepLine, testSummary } from '../report/console.ts';
-import { HostRuntime } from '../runtime/host.ts';
+import { baselineSummary, runSummary, STEP_HEADER, stepLine, testSummary } from '../report/console.ts';
+import { isRuntimeName, openRuntime, RUNTIME_NAMES } from '../runtime/select.ts';
 import type { Job } from '../run/matrix.ts';
 import { loadInputs, run } from '../run/run.ts';
 import { showCommand } from '../run/show.ts';
@@ -27,7 +27,12 @@ const USAGE = `usage: cxl-harness run [SCENARIO_OR_DIR ...] [options]
   --shard I/N          run only shard I of N of the matrix (merge the reports with cxl-harness merge)
   --json F, --junit F, --tap F, --kcidb F   write the report in these formats too
   --artifacts DIR      where run folders go (default ./artifacts)
+  --runtime R          host (default) or docker: run QEMU and kernel builds in containers of the harness image
   --timeout-scale X    multiply every timeout (slow machines)
+  --baseline           with src:… and --series: also run the tree without the series and print what the series
+                       changed (fixed, regressed, changed errno, …) and the drivers and attributes it adds that no
+                       step touches; exit 1 only on a regression
+  --strict-series      with --series: fail when the series adds drivers or attributes no step touches (implies --baseline)
   --doc-strict         a documentation mismatch fails the run (exit 6)
   --bisect             exit codes for git bisect run: 0 good, 1 bad, 125 skip
   --show-command       print the QEMU command per kernel, topology and variant as a runnable script, and exit
@@ -49,8 +54,11 @@ const OPTIONS = {
   tap: { type: 'string' },
   kcidb: { type: 'string' },
   artifacts: { type: 'string', default: 'artifacts' },
+  runtime: { type: 'string', default: 'host' },
   'timeout-scale': { type: 'string', default: '1' },
   'doc-strict': { type: 'boolean', default: false },
+  baseline: { type: 'boolean', default: false },
+  'strict-series': { type: 'boolean', default: false },
   bisect: { type: 'boolean', default: false },
   'show-command': { type: 'boolean', default: false },
 } as const;
@@ -87,7 +95,10 @@ async function main(argv: string[]): Promise<number> {
   const topologies = v.topology?.length ? v.topology : ['default'];
   const jobs = positiveNumber('jobs', v.jobs, true);
   const timeoutScale = positiveNumber('timeout-scale', v['timeout-scale'], false)!;
-  const common = { scenarios, kernels, series: v.series ?? [], topologies, variants: v.variant ?? [], ...(v.modules ? { modules: v.modules } : {}), ...(v['config-fragment'] ? { configFragment: v['config-fragment'] } : {}) };
+  const runtimeName = v.runtime;
+  if (!isRuntimeName(runtimeName)) throw inputError('command line', '--runtime', runtimeName, `one of: ${RUNTIME_NAMES.join(', ')}`);
+  const baseline = v.baseline || v['strict-series'];
+  const common = { scenarios, kernels, series: v.series ?? [], topologies, variants: v.variant ?? [], baseline, ...(v.modules ? { modules: v.modules } : {}), ...(v['config-fragment'] ? { configFragment: v['config-fragment'] } : {}) };
   if (v['show-command']) {
     const inputs = await loadInputs(common);
     for (const spec of inputs.specs) {
@@ -111,7 +122,7 @@ async function main(argv: string[]): Promise<number> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const runtime = new HostRuntime();
+  const runtime = await openRuntime(runtimeName, (l) => process.stdout.write(`${l}\n`), { mounts: [resolve(v.artifacts)], signal: abort.signal });
   const parallel = (jobs ?? Math.floor(availableParallelism() / 2)) > 1;
   try {
     const report = await run({
@@ -123,10 +134,12 @@ async function main(argv: string[]): Promise<number> {
       runtime,
       timeoutScale,
       docStrict: v['doc-strict'],
+      strictSeries: v['strict-series'],
       outputs: { ...(v.json ? { json: v.json } : {}), ...(v.junit ? { junit: v.junit } : {}), ...(v.tap ? { tap: v.tap } : {}), ...(v.kcidb ? { kcidb: v.kcidb } : {}) },
       signal: abort.signal,
       events: consoleEvents(parallel),
     });
+    if (report.baseline) process.stdout.write(`\n${baselineSummary(report.baseline)}\n`);
     process.stdout.write(`\n${runSummary(report)}\n`);
     return v.bisect ? bisectExitCode(report.exitCode) : report.exitCode;
   } catch (err) {

@@ -3,9 +3,9 @@
 /**
  * Exit codes (README "Exit codes"): 0 pass, 1 the kernel disagreed with the model, 2 bad input, 3 the series does
  * not apply, 4 infrastructure failure, 5 the model has no prediction for a step, 6 a documentation mismatch under
- * --doc-strict. `--bisect` maps 2–6 to 125 so `git bisect run` skips the commit.
+ * --doc-strict, 130 interrupted (Ctrl-C). `--bisect` maps 2–6 to 125 so `git bisect run` skips the commit.
  */
-export const EXIT = { pass: 0, kernel: 1, input: 2, series: 3, infra: 4, gap: 5, doc: 6 } as const;
+export const EXIT = { pass: 0, kernel: 1, input: 2, series: 3, infra: 4, gap: 5, doc: 6, interrupted: 130 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export type Stage =
@@ -49,6 +49,11 @@ export class HarnessError extends Error {
     if (cause && !this.message.includes(cause)) lines.push(`  cause: ${cause}`);
     return lines.join('\n');
   }
+}
+
+/** Ctrl-C: the run stops its guests, writes its artifacts and ends with the shell's code for SIGINT. */
+export function interrupted(stage: Stage): HarnessError {
+  return new HarnessError('interrupted', { stage, exitCode: EXIT.interrupted });
 }
 
 /** Bad user input: names the file, the field, the value and what would be accepted. */

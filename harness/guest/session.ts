@@ -51,6 +51,19 @@ export class GuestSession implements AsyncDisposable {
     });
   }
 
+  /** Creates `path` in the guest with `data` (via `cat`, so no scp server is needed). */
+  put(path: string, data: Buffer, mode: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.client.exec(`mkdir -p ${shellWord(path.replace(/\/[^/]*$/, '') || '/')} && cat > ${shellWord(path)} && chmod ${mode.toString(8)} ${shellWord(path)}`, (err, stream) => {
+        if (err) return reject(new HarnessError(`ssh exec failed writing ${path}`, { stage: 'guest', cause: err }));
+        let stderr = '';
+        stream.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        stream.on('close', (code: number | null) => (code === 0 ? resolve() : reject(new HarnessError(`cannot write ${path} in the guest: ${stderr.trim()}`, { stage: 'guest' }))));
+        stream.end(data);
+      });
+    });
+  }
+
   /** Writes `value` to a file as `echo value > path` does, and names the errno the kernel returned. */
   async write(path: string, value: string): Promise<WriteResult> {
     // busybox's printf builtin ignores write errors; its echo reports them ("sh: write error: <strerror>").

@@ -62,6 +62,8 @@ export function allFacts(): (Fact & { origin: string })[] {
 export interface Result {
   errno: string;
   fact?: string;
+  /** What the documents also allow instead: this result, with nothing changed (e.g. offlining ZONE_NORMAL memory). */
+  alternative?: { errno: string; fact: string };
 }
 
 export function refuse(id: string): Result {

@@ -65,15 +65,18 @@ export function hotRemove(state: ModelState, region: string): boolean {
 }
 
 /**
- * offline_and_remove_memory: offline every online block, then remove all, or nothing. Blocks in ZONE_NORMAL may hold
- * unmovable pages, so the model only promises this for blocks in ZONE_MOVABLE (false otherwise, nothing changed).
+ * offline_and_remove_memory: offline every online block, then remove all. Blocks in ZONE_NORMAL may hold unmovable
+ * pages, so for them the documents allow a refusal too (see hasUnmovableRisk).
  */
-export function hotRemoveAll(state: ModelState, region: string): boolean {
-  const mine = state.blocks.filter((b) => b.region === region);
-  if (mine.some((b) => b.online && b.zone !== 'Movable')) return false;
-  for (const b of mine) {
+export function hotRemoveAll(state: ModelState, region: string): void {
+  for (const b of state.blocks.filter((x) => x.region === region)) {
     b.online = false;
     delete b.zone;
   }
-  return hotRemove(state, region);
+  hotRemove(state, region);
+}
+
+/** Online blocks outside ZONE_MOVABLE: offlining them may fail with EBUSY (mm/memory_hotplug.c offline_pages). */
+export function hasUnmovableRisk(state: ModelState, region: string): boolean {
+  return state.blocks.some((b) => b.region === region && b.online && b.zone !== 'Movable');
 }

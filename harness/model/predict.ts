@@ -25,6 +25,8 @@ export interface Prediction {
   async: boolean;
   /** Why the model cannot predict, when it cannot. */
   gap?: string;
+  /** Other outcomes the documents allow, each with the state it leaves (memory that may refuse to go offline). */
+  alternatives?: { result: string[]; fact: string; state: ModelState }[];
 }
 
 const CXL = '/sys/bus/cxl/devices/';
@@ -36,7 +38,9 @@ export function predict(before: ModelState, action: Action): Prediction {
   const state = structuredClone(before);
   const gap = (): Prediction => ({ state: before, async: false, gap: `the model does not cover: ${describeAction(action)}` });
   const done = (r: Result | undefined, async = false): Prediction =>
-    r === undefined ? gap() : { result: [r.errno], ...(r.fact ? { fact: r.fact } : {}), state, async };
+    r === undefined
+      ? gap()
+      : { result: [r.errno], ...(r.fact ? { fact: r.fact } : {}), state, async, ...(r.alternative ? { alternatives: [{ result: [r.alternative.errno], fact: r.alternative.fact, state: before }] } : {}) };
   switch (action.kind) {
     case 'write': {
       // echo appends a newline: the kernel sees value + "\n", which its parsers and length checks count.
@@ -73,6 +77,7 @@ export function predict(before: ModelState, action: Action): Prediction {
     case 'run':
       return LISTING.test(action.command) ? done(accept()) : gap();
     case 'data':
+    case 'selftest':
     case 'requires':
       // Checked by the runner against the model's own arithmetic or the guest's own verdicts; the state does not change.
       return { result: ['ok'], state, async: false };

@@ -101,7 +101,8 @@ function iomem(s: ModelState): Snapshot {
       const at = s.pmem.some((p) => p.region === r.name) ? `${win}/Persistent Memory` : win;
       if (at !== win) out[at] = rr;
       out[`${at}/${r.name}`] = rr;
-      for (const d of s.dax.filter((x) => x.region === r.name && (x.driver || x.memoryHeld))) {
+      // device_dax and kmem (while it holds the memory) reserve the range under the device's name.
+      for (const d of s.dax.filter((x) => x.region === r.name && (x.driver === 'device_dax' || x.memoryHeld))) {
         out[`${win}/${r.name}/${d.device}`] = rr;
         if (d.memoryHeld) out[`${win}/${r.name}/${d.device}/System RAM (kmem)`] = rr;
       }

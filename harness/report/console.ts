@@ -61,3 +61,16 @@ export function runSummary(r: RunReport): string {
     ...(r.error ? [r.error] : []),
   ].join('\n');
 }
+
+/** run --baseline: what the series changed, per test, and the ABI it adds that no step touched. */
+export function baselineSummary(b: NonNullable<RunReport['baseline']>): string {
+  const lines = [`${b.head} against ${b.base}:`];
+  const changed = b.tests.filter((t) => t.change !== 'unchanged');
+  for (const change of ['regressed', 'changed errno', 'fixed', 'still failing', 'new', 'gone'] as const) {
+    for (const t of changed.filter((x) => x.change === change)) lines.push(`  ${change.padEnd(13)} ${t.id}${t.detail ? `: ${t.detail}` : ''}`);
+  }
+  if (!changed.length) lines.push('  no test changed');
+  const show = (x: string) => x.replace('\t', ' ');
+  lines.push(`  the series adds ${b.surface.added.length} driver(s)/attribute(s)${b.surface.removed.length ? ` and removes ${b.surface.removed.length}` : ''}; untested: ${b.surface.untested.length ? b.surface.untested.map(show).join(', ') : 'none'}`);
+  return lines.join('\n');
+}

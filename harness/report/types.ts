@@ -127,6 +127,8 @@ export interface KernelReport {
   image?: { key: string; packages: { name: string; version: string }[]; modules: string[] };
   timings: { kernelMs?: number; imageMs?: number };
   error?: string;
+  /** Drivers ("driver\tbus/name") and device attributes ("attr\ttype:attribute") its guests showed during the run. */
+  surface?: string[];
 }
 
 export interface TopologyReport {
@@ -168,4 +170,12 @@ export interface RunReport {
   timings: { provisionMs?: number; totalMs: number };
   artifacts: string;
   error?: string;
+  /** run --baseline: base kernel against base + series, and what the series added that no step touched. */
+  baseline?: {
+    base: string;
+    head: string;
+    regressed: boolean;
+    tests: { id: string; change: 'regressed' | 'fixed' | 'changed errno' | 'still failing' | 'new' | 'gone' | 'unchanged'; base?: Verdict; head?: Verdict; detail?: string }[];
+    surface: { added: string[]; removed: string[]; untested: string[] };
+  };
 }

@@ -2,7 +2,7 @@
 // reuses a boot only if the guest's state equals its post-boot state.
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { HarnessError } from '../common/errors.ts';
+import { HarnessError, interrupted } from '../common/errors.ts';
 import { diffSnapshots } from '../diff/diff.ts';
 import { render } from '../model/render.ts';
 import type { ModelState } from '../model/state.ts';
@@ -59,7 +59,7 @@ export async function runGroup(group: BootGroup, o: GroupOptions): Promise<TestR
   };
   try {
     for (const job of group.jobs) {
-      if (o.signal?.aborted) throw new HarnessError('interrupted', { stage: 'steps' });
+      if (o.signal?.aborted) throw interrupted('steps');
       const dir = testDir(o.dir, job);
       await mkdir(dir, { recursive: true });
       for (const src of job.scenario.sources) await copyFile(src, join(dir, basename(src)));
@@ -106,12 +106,13 @@ export async function runGroup(group: BootGroup, o: GroupOptions): Promise<TestR
           const t0 = Date.now();
           const order = interleaveOrder(job.topology.topology, 0, 'ram');
           const roles = initialContext(live.start.names, (order.length ? order : interleaveOrder(job.topology.topology, 0, 'pmem')).map((d) => d.device.serial));
-          const ctx = { scenario: job.scenario.name, guest: live.booted.guest, vm: live.booted.vm, topology: job.topology.topology, backingDir: live.booted.backingDir, release: caps.release, blockSize: caps.blockSizeBytes, timeoutScale: o.timeoutScale, ...(o.signal ? { signal: o.signal } : {}) };
+          const ctx = { scenario: job.scenario.name, surface: job.kernel.surface, ...(job.kernel.image.selftests ? { selftests: job.kernel.image.selftests } : {}), guest: live.booted.guest, vm: live.booted.vm, topology: job.topology.topology, backingDir: live.booted.backingDir, release: caps.release, blockSize: caps.blockSizeBytes, timeoutScale: o.timeoutScale, ...(o.signal ? { signal: o.signal } : {}) };
           const out = await runSteps(ctx, job.steps, live.baseline, roles, (r) => o.onStep(job, r));
           report.steps.push(...out.records);
+          if (out.selftests.length) report.selftests = out.selftests;
           live.baseline = carryModes(live.baseline, out.state);
           report.timings.stepsMs = Date.now() - t0;
-          if (o.signal?.aborted) throw new HarnessError('interrupted', { stage: 'steps' });
+          if (o.signal?.aborted) throw interrupted('steps');
           if (out.notApplicable) {
             report.verdict = report.steps.every((s) => s.pass) ? 'n/a' : 'fail';
             report.reason = out.notApplicable;

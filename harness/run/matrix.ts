@@ -16,6 +16,8 @@ export interface PreparedKernel {
   /** Series definitions (scenarios/series/<name>) the harness applied to this kernel. */
   appliedSeries: string[];
   report: KernelReport;
+  /** Drivers and device attributes the guests of this kernel showed during the run (run/surface.ts). */
+  surface: Set<string>;
 }
 
 export interface Job {

@@ -45,7 +45,8 @@ export async function perform(guest: GuestSession, action: Action, blockSize: bi
     case 'requires':
       return (await guest.exists(action.path)) ? { result: 'ok' } : { result: 'ENOENT', message: `the guest has no ${action.path}` };
     case 'data':
-      // The runner checks data placement itself (run/data-check.ts): it needs the model's view of the region.
+    case 'selftest':
+      // The runner does these itself (run/data-check.ts, run/selftest.ts): they need the model's view or the tree.
       return { result: 'ok' };
   }
 }

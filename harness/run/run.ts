@@ -2,10 +2,11 @@
 // parallel; one report, written on every path.
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { EXIT, HarnessError, inputError } from '../common/errors.ts';
+import { basename, join } from 'node:path';
+import { EXIT, HarnessError, inputError, interrupted } from '../common/errors.ts';
 import { projectPath } from '../common/project.ts';
 import { provisionHost } from '../host/provision.ts';
+import { probeQemu, QEMU } from '../qemu/binary.ts';
 import { buildGuestImage } from '../image/build.ts';
 import { obtainKernel } from '../kernel/fetch.ts';
 import { readFragment } from '../kernel/source/config.ts';
@@ -16,6 +17,7 @@ import { seriesForPatches } from '../model/series/registry.ts';
 import { assignShards, type Shard } from '../matrix/shard.ts';
 import type { BootReport, KernelReport, RunReport, StepRecord, TestReport } from '../report/types.ts';
 import { REPORT_SCHEMA_VERSION } from '../report/types.ts';
+import { compareReports } from '../report/compare.ts';
 import { exitCodeFor, runVerdict } from '../report/verdict.ts';
 import { writeOutputs, type OutputFiles } from '../report/write.ts';
 import type { Runtime } from '../runtime/types.ts';
@@ -25,6 +27,7 @@ import { loadTopologies, type LoadedTopology } from '../topology/load.ts';
 import { hostMemoryMiB } from '../topology/place.ts';
 import { prepareArtifacts } from './artifacts.ts';
 import { runGroup } from './group.ts';
+import { diffSurface, touched } from './surface.ts';
 import { bootGroups, buildJobs, type Job, type PreparedKernel } from './matrix.ts';
 import { defaultJobs, memoryBudgetMiB, QEMU_OVERHEAD_MIB, schedule } from './schedule.ts';
 
@@ -47,6 +50,10 @@ export interface RunOptions {
   timeoutScale: number;
   docStrict: boolean;
   outputs: OutputFiles;
+  /** Also run the base kernel (each src: kernel without the series) and compare: what did the series change? */
+  baseline: boolean;
+  /** A series run fails when the series adds drivers or attributes no scenario step touches (implies baseline). */
+  strictSeries: boolean;
   signal?: AbortSignal;
   events: {
     log(line: string): void;
@@ -64,9 +71,20 @@ export interface Inputs {
   subjects: string[];
 }
 
+/** How a kernel is named in test ids: its spec, and the series applied to it. */
+export function kernelLabel(spec: KernelSpec): string {
+  return spec.kind === 'source' && spec.series.length ? `${spec.text}+${spec.series.map((p) => basename(p).replace(/\.(mbox|mbx|patch)$/, '')).join('+')}` : spec.text;
+}
+
 /** Everything the user gave, checked before anything starts (a series is parsed here, applied later). */
-export async function loadInputs(o: Pick<RunOptions, 'scenarios' | 'kernels' | 'modules' | 'topologies' | 'series' | 'configFragment' | 'variants'>): Promise<Inputs> {
-  const specs = o.kernels.map((k) => parseKernelSpec(k, { ...(o.modules ? { modules: o.modules } : {}), series: o.series, ...(o.configFragment ? { fragment: o.configFragment } : {}) }));
+export async function loadInputs(o: Pick<RunOptions, 'scenarios' | 'kernels' | 'modules' | 'topologies' | 'series' | 'configFragment' | 'variants'> & { baseline?: boolean }): Promise<Inputs> {
+  const options = { ...(o.modules ? { modules: o.modules } : {}), ...(o.configFragment ? { fragment: o.configFragment } : {}) };
+  const specs = o.kernels.flatMap((k) => {
+    const head = parseKernelSpec(k, { ...options, series: o.series });
+    if (!o.baseline) return [head];
+    if (head.kind !== 'source' || !head.series.length) throw inputError('command line', '--baseline', k, 'a --kernel src:… with --series: the baseline is the same tree without the series');
+    return [parseKernelSpec(k, options), head];
+  });
   const patches = o.series.length ? await readSeries(o.series) : [];
   if (o.configFragment) await readFragment(o.configFragment);
   const scenarios = (await Promise.all(o.scenarios.map((p) => loadScenarios(p)))).flat();
@@ -78,10 +96,10 @@ export async function loadInputs(o: Pick<RunOptions, 'scenarios' | 'kernels' | '
 }
 
 async function prepareKernel(spec: KernelSpec, inputs: Inputs, dir: string, o: RunOptions): Promise<PreparedKernel> {
-  const report: KernelReport = { spec: spec.text, release: '', packages: [], timings: {} };
+  const report: KernelReport = { spec: kernelLabel(spec), release: '', packages: [], timings: {} };
   let t = Date.now();
   o.events.log(`kernel ${spec.text} …`);
-  const image = await obtainKernel(spec, { artifactsDir: dir, log: o.events.log, ...(o.signal ? { signal: o.signal } : {}) });
+  const image = await obtainKernel(spec, { artifactsDir: dir, log: o.events.log, runtime: o.runtime, ...(o.signal ? { signal: o.signal } : {}) });
   report.release = image.release;
   report.packages = image.packages;
   if (image.source) report.source = image.source;
@@ -98,7 +116,7 @@ async function prepareKernel(spec: KernelSpec, inputs: Inputs, dir: string, o: R
   report.timings.imageMs = Date.now() - t;
   o.events.log(`guest image ${guest.key} in ${report.timings.imageMs} ms`);
   const appliedSeries = spec.kind === 'source' ? seriesForPatches(inputs.subjects) : [];
-  return { spec: spec.text, image, guest, appliedSeries, report };
+  return { spec: kernelLabel(spec), image, guest, appliedSeries, report, surface: new Set() };
 }
 
 export async function run(o: RunOptions): Promise<RunReport> {
@@ -122,7 +140,11 @@ export async function run(o: RunOptions): Promise<RunReport> {
   };
   try {
     let t = Date.now();
-    report.qemu = await provisionHost(o.events.log, inputs.specs.some((s) => s.kind === 'source') ? await missingBuildPackages() : []);
+    // In containers the harness image brings QEMU and the build tools; the host only unpacks Debian packages.
+    report.qemu =
+      o.runtime.name === 'host'
+        ? await provisionHost(o.events.log, inputs.specs.some((s) => s.kind === 'source') ? await missingBuildPackages() : [])
+        : (await probeQemu(QEMU, o.runtime)).version;
     report.timings.provisionMs = Date.now() - t;
     const kernels: PreparedKernel[] = [];
     for (const spec of inputs.specs) {
@@ -167,14 +189,25 @@ export async function run(o: RunOptions): Promise<RunReport> {
       },
       () => o.signal?.aborted === true,
     );
-    if (o.signal?.aborted) throw new HarnessError('interrupted', { stage: 'steps' });
+    if (o.signal?.aborted) throw interrupted('steps');
     if (failures.length) throw failures[0];
     report.tests.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     report.boots.sort((a, b) => a.index - b.index);
+    for (const k of kernels) k.report.surface = [...k.surface].sort();
     const series = seriesCheck(kernels, report.tests);
     if (series) report.error = series;
     report.verdict = series ? 'fail' : runVerdict(report.tests);
     report.exitCode = series ? EXIT.kernel : exitCodeFor(report, { docStrict: o.docStrict });
+    if (o.baseline) {
+      const [base, head] = kernels as [PreparedKernel, PreparedKernel];
+      report.baseline = baselineOf(report, base, head);
+      // The question is what the series changed: only a regression (or a broken run) fails it.
+      if (report.exitCode === EXIT.kernel || report.exitCode === EXIT.pass) report.exitCode = report.baseline.regressed ? EXIT.kernel : EXIT.pass;
+      if (o.strictSeries && report.baseline.surface.untested.length && report.exitCode === EXIT.pass) {
+        report.exitCode = EXIT.kernel;
+        report.error = `--strict-series: the series adds what no scenario step touches: ${report.baseline.surface.untested.map((x) => x.replace('\t', ' ')).join(', ')}`;
+      }
+    }
   } catch (err) {
     report.error = err instanceof HarnessError ? err.format() : String(err);
     report.verdict = 'error';
@@ -186,6 +219,14 @@ export async function run(o: RunOptions): Promise<RunReport> {
     await writeOutputs(report, o.outputs);
   }
   return report;
+}
+
+/** Base kernel against base + series: per test what changed, and what the series added to the ABI that no step touched. */
+function baselineOf(report: RunReport, base: PreparedKernel, head: PreparedKernel): NonNullable<RunReport['baseline']> {
+  const part = (k: PreparedKernel): RunReport => ({ ...report, kernels: [k.report], tests: report.tests.filter((t) => t.kernel === k.spec), boots: report.boots.filter((b) => b.kernel === k.spec) });
+  const c = compareReports(part(base), part(head));
+  const surface = diffSurface([...base.surface], [...head.surface], touched(report.tests.filter((t) => t.kernel === head.spec)));
+  return { base: base.spec, head: head.spec, regressed: c.regressed, tests: c.tests, surface };
 }
 
 /** A series the harness applied whose scenarios all ended not applicable: its drivers never appeared. */

@@ -10,13 +10,15 @@ import { render } from '../model/render.ts';
 import type { ModelState } from '../model/state.ts';
 import { troubleExcerpt } from '../qemu/console.ts';
 import type { Vm } from '../qemu/vm.ts';
-import type { FactRef, StepOutcome, StepRecord } from '../report/types.ts';
+import type { FactRef, SelftestCase, StepOutcome, StepRecord } from '../report/types.ts';
 import { resolveStep, resolveText, type RoleContext } from '../scenario/roles.ts';
 import type { Step } from '../scenario/types.ts';
 import type { Topology } from '../topology/types.ts';
 import { dataCheck } from './data-check.ts';
 import { settle, SETTLE_MS } from './observe.ts';
 import { perform, type Performed } from './perform.ts';
+import { runSelftest } from './selftest.ts';
+import { readSurface } from './surface.ts';
 
 export const CRASHED = 'the guest kernel crashed during this step';
 
@@ -29,6 +31,10 @@ export interface StepContext {
   release: string;
   blockSize: bigint;
   timeoutScale: number;
+  /** tools/testing/selftests of the kernel under test, when it was built from a series that ships some. */
+  selftests?: string;
+  /** The ABI surface seen so far on this kernel, added to whenever the set of devices changes. */
+  surface: Set<string>;
   signal?: AbortSignal;
 }
 
@@ -37,6 +43,7 @@ export interface StepsOutcome {
   state: ModelState;
   /** Set when a `requires` step found the guest without the capability: the scenario is not applicable. */
   notApplicable?: string;
+  selftests: SelftestCase[];
 }
 
 /** Kernel trouble printed on the console since `mark`, waiting a moment for a dying guest to finish printing. */
@@ -54,9 +61,11 @@ function factRef(id: string | undefined): FactRef[] | undefined {
 /** Runs the steps in order; the model's state carries forward from its own predictions. */
 export async function runSteps(ctx: StepContext, steps: Step[], start: ModelState, roles: RoleContext, onStep: (r: StepRecord) => void): Promise<StepsOutcome> {
   const records: StepRecord[] = [];
+  const selftests: SelftestCase[] = [];
   let state = start;
   /** Snapshot keys that already differed after the previous step, with the step where each first did. */
   let open = new Map<string, number>();
+  let devices = '';
   for (const [i, raw] of steps.entries()) {
     if (ctx.signal?.aborted) break;
     const t0 = Date.now();
@@ -80,6 +89,12 @@ export async function runSteps(ctx: StepContext, steps: Step[], start: ModelStat
         dataFindings = d.findings;
         if (d.message) observed = { result: 'EIO', message: d.message };
       }
+      if (step.action.kind === 'selftest') {
+        const run = await runSelftest(ctx.guest, ctx.selftests, step.action.path, step.action.env, step.action.timeoutMs * ctx.timeoutScale, index);
+        selftests.push(...run.cases);
+        const failed = run.cases.filter((c) => c.status === 'fail');
+        if (failed.length || run.code !== 0) observed = { result: `exit${run.code}`, message: `${failed.length} of ${run.cases.length} selftest case(s) failed: ${failed.map((c) => `#${c.number} ${c.name}`).join('; ')}\n${run.output.split('\n').filter((l) => /^not ok|^# /.test(l)).slice(0, 20).join('\n')}` };
+      }
       ({ snapshot: snap, dmesg } = await settle(ctx.guest, render(p.state), p.async ? SETTLE_MS * ctx.timeoutScale : 0));
     } catch (err) {
       // A guest that dies or hangs during a step: the console says why, and the step is where it happened.
@@ -90,24 +105,33 @@ export async function runSteps(ctx: StepContext, steps: Step[], start: ModelStat
       onStep(record);
       break;
     }
+    // An outcome the documents also allow (memory that refused to go offline) brings its own state.
+    const alt = p.alternatives?.find((a) => a.result.includes(observed.result));
+    const chosen: Prediction = alt && !p.result?.includes(observed.result) ? { ...p, result: alt.result, fact: alt.fact, state: alt.state } : p;
+    const present = [...new Set(Object.keys(snap).map((k) => /^(cxl|dax)\/([^/]+)/.exec(k)?.[0]).filter(Boolean))].sort().join(' ');
+    if (present !== devices) {
+      devices = present;
+      for (const e of await readSurface(ctx.guest)) ctx.surface.add(e);
+    }
     if (raw.createFrom && observed.result === 'ok') {
       roles.region = roles.offer;
       if (raw.regionAs && roles.offer) roles.named[raw.regionAs] = roles.offer;
     }
     delete roles.offer;
     // A step the model cannot predict still gets its differences recorded, so later steps see them as carried.
-    const all = [...diffSnapshots(render(p.state), snap), ...dataFindings];
-    const fresh = all.filter((f) => !open.has(f.key));
+    const all = [...diffSnapshots(render(chosen.state), snap), ...dataFindings];
+    // A selftest is judged by its own cases; what it leaves changed is carried, not failed on it.
+    const fresh = step.action.kind === 'selftest' ? [] : all.filter((f) => !open.has(f.key));
     const carriedFrom = all.filter((f) => open.has(f.key)).map((f) => open.get(f.key)!);
-    const record = judge(ctx, index, step, p, observed, fresh, troubleExcerpt(dmesg), dmesg, Date.now() - t0);
+    const record = judge(ctx, index, step, chosen, observed, fresh, troubleExcerpt(dmesg), dmesg, Date.now() - t0);
     if (carriedFrom.length) record.carried = { since: Math.min(...carriedFrom), count: carriedFrom.length };
     open = new Map(all.map((f) => [f.key, open.get(f.key) ?? index]));
     records.push(record);
     onStep(record);
-    state = p.state;
-    if (step.action.kind === 'requires' && observed.result !== 'ok') return { records, state, notApplicable: `the guest lacks ${step.action.capability}` };
+    state = chosen.state;
+    if (step.action.kind === 'requires' && observed.result !== 'ok') return { records, state, selftests, notApplicable: `the guest lacks ${step.action.capability}` };
   }
-  return { records, state };
+  return { records, state, selftests };
 }
 
 function judge(ctx: StepContext, index: number, step: Step, p: Prediction, observed: Performed, fresh: Finding[], trouble: string[], dmesg: string[], ms: number): StepRecord {

@@ -30,6 +30,12 @@ const STEP_KINDS = {
   poll: z.object({ ...common, poll: z.object({ path: PATH, value: z.string().optional(), timeout: NUM.default('20') }).strict() }).strict(),
   run: z.object({ ...common, run: z.string().regex(/^(cxl|daxctl|ndctl) /, 'a cxl, daxctl or ndctl command line') }).strict(),
   data: z.object({ ...common, data: z.object({ region: NAME.default('${region}'), samples: NUM.default('16') }).strict() }).strict(),
+  selftest: z
+    .object({
+      ...common,
+      selftest: z.object({ path: z.string().regex(/^tools\/testing\/selftests\/[A-Za-z0-9_./-]+$/, 'a path under tools/testing/selftests/ of the tree under test'), env: z.record(z.string()).default({}), timeout: NUM.default('600') }).strict(),
+    })
+    .strict(),
   requires: z.object({ ...common, requires: z.object({ path: PATH, capability: z.string().optional() }).strict() }).strict(),
   region: z
     .object({
@@ -99,6 +105,7 @@ function toRawStep({ kind, data }: Parsed): RawStep {
   else if (kind === 'blocks') action = { kind: 'blocks', ...data.blocks };
   else if (kind === 'poll') action = { kind: 'poll', path: data.poll.path, timeoutMs: data.poll.timeout * 1000, ...(data.poll.value !== undefined ? { value: data.poll.value } : {}) };
   else if (kind === 'data') action = { kind: 'data', region: data.data.region, samples: data.data.samples };
+  else if (kind === 'selftest') action = { kind: 'selftest', path: data.selftest.path, env: data.selftest.env, timeoutMs: data.selftest.timeout * 1000 };
   else if (kind === 'requires') action = { kind: 'requires', path: data.requires.path, capability: data.requires.capability ?? data.requires.path };
   else action = { kind: 'run', command: data.run };
   const pinned = pinnedOf(data.expect);

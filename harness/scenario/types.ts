@@ -24,6 +24,8 @@ export type Action =
   | { kind: 'run'; command: string }
   /** Writes tags through the region's host physical addresses and checks where they land in the backing files. */
   | { kind: 'data'; region: string; samples: number }
+  /** Runs a kselftest the series under test ships (path in its tree) in the guest; its KTAP cases become verdicts. */
+  | { kind: 'selftest'; path: string; env: Record<string, string>; timeoutMs: number }
   /** The scenario is not applicable from here on unless the guest has this path (a capability only visible late). */
   | { kind: 'requires'; path: string; capability: string };
 

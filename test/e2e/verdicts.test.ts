@@ -1,15 +1,17 @@
-// The verdict can fail, not just pass: a wrong expectation exits 1 naming the step; bad input exits 2 before any boot.
+// The verdict can fail, not just pass: a wrong expectation exits 1 naming the step; bad input exits 2 before any
+// boot; a kernel crash exits 1 on the step that caused it; a kernel without kmem fails the kmem scenario.
 import test from 'ava';
-import { fixture, harness } from './cli.ts';
+import { fixture, harness, scenario } from './cli.ts';
 
 test('a pinned expectation the kernel contradicts exits 1 and names the step', async (t) => {
   const r = await harness([fixture('wrong-expectation.yaml')]);
   t.is(r.exitCode, 1, r.stdout + r.stderr);
   t.regex(r.stdout, /FAIL\s+2 granularity 256 pinned as refused\s+EINVAL\s+ok/);
   t.regex(r.stdout, /first failing step: #2 granularity 256 pinned as refused/);
-  const s = r.report!.scenarios[0]!;
+  const s = r.report!.tests[0]!;
   t.is(s.verdict, 'fail');
   t.deepEqual(s.steps.filter((x) => !x.pass).map((x) => x.index), [2]);
+  t.is(r.report!.exitCode, 1);
 });
 
 test('a malformed scenario exits 2 naming file and field, and boots nothing', async (t) => {
@@ -30,11 +32,21 @@ test('an unknown kernel spec exits 2 with the accepted forms', async (t) => {
 test('a kernel crash is reported on the step that caused it, with the console lines, and exits 1', async (t) => {
   const r = await harness([fixture('crash-decommit-online.yaml')]);
   t.is(r.exitCode, 1, r.stdout + r.stderr);
-  t.regex(r.stdout, /FAIL\s+12 decommit with leaked online memory/);
+  t.regex(r.stdout, /FAIL\s+\d+ decommit with leaked online memory/);
   t.regex(r.stdout, /the guest kernel crashed during this step/);
   t.regex(r.stdout, /kernel: .*(BUG|Oops|Kernel panic)/);
-  const s = r.report!.scenarios[0]!;
+  const s = r.report!.tests[0]!;
   t.is(s.verdict, 'fail');
-  t.is(s.steps.at(-1)!.index, 12, 'no step runs after the crash');
-  t.true(s.steps.at(-1)!.trouble.length > 0);
+  const last = s.steps.at(-1)!;
+  t.is(last.name, 'decommit with leaked online memory', 'no step runs after the crash');
+  t.true(last.trouble.length > 0);
+});
+
+test('a guest without kmem fails the stock kmem scenario instead of skipping it', async (t) => {
+  const r = await harness([scenario('stock/kmem.yaml'), '--variant', 'offline', '--append', 'cxl_harness.skip=kmem']);
+  t.is(r.exitCode, 1, r.stdout + r.stderr);
+  const s = r.report!.tests[0]!;
+  t.is(s.verdict, 'fail');
+  // The dax device appears, but nothing binds it: the model expected kmem to.
+  t.true(s.firstFailure!.findings.some((f) => /^dax\/dax\d+\.0$/.test(f.key) && f.expected === 'kmem' && f.observed === '-'), JSON.stringify(s.firstFailure));
 });

@@ -2,7 +2,7 @@
 // rules; effects go through the core model (dax regions, memory hot-add and hot-remove).
 import { addDax } from '../dax.ts';
 import { accept, refuse, type Result } from '../facts.ts';
-import { hotAdd, hotRemoveAll } from '../memory.ts';
+import { hasUnmovableRisk, hotAdd, hotRemoveAll } from '../memory.ts';
 import { sysfsStreq } from '../parse.ts';
 import type { BusDevice, Dax, ModelState, OnlineType, Region } from '../state.ts';
 import { definitions } from './registry.ts';
@@ -79,7 +79,7 @@ export function writeDeviceAttr(state: ModelState, dev: BusDevice, attr: string,
   const def = active(state).flatMap((d) => d.devices).find((t) => t.type === dev.type)?.attributes.find((a) => a.name === attr);
   if (!def) return undefined;
   const region = state.regions.find((x) => x.name === dev.region)!;
-  return applyWrite(def, { value, current: dev.attrs[attr], region, attrs: dev.attrs }, (v) => (dev.attrs[attr] = v), () => undefined);
+  return applyWrite(def, { value, current: dev.attrs[attr], region, attrs: dev.attrs }, (v) => (dev.attrs[attr] = v), () => ({}));
 }
 
 /** Attributes a dax driver gains from a series (e.g. kmem's state), as they read right after the driver's probe. */
@@ -99,20 +99,20 @@ export function writeDaxAttr(state: ModelState, d: Dax, attr: string, value: str
   return applyWrite(def, { value, current: d.attrs[attr], region, attrs: d.attrs }, (v) => (d.attrs[attr] = v), (rule, c) => daxEffect(state, d, rule, c));
 }
 
-function applyWrite(def: Attribute, c: Context, set: (v: string) => void, effect: (rule: Rule, c: Context) => Result | undefined): Result {
+function applyWrite(def: Attribute, c: Context, set: (v: string) => void, effect: (rule: Rule, c: Context) => Pick<Result, 'alternative'>): Result {
   const rule = decide(def.write, c);
   if (rule.refuse) return refuse(rule.fact);
-  const failed = rule.do ? effect(rule, c) : undefined;
-  if (failed) return failed;
+  const { alternative } = rule.do ? effect(rule, c) : {};
   if (rule.set !== undefined) set(expand(rule.set, c));
-  return accept(rule.fact);
+  return { ...accept(rule.fact), ...(alternative ? { alternative } : {}) };
 }
 
-function daxEffect(state: ModelState, d: Dax, rule: Rule, c: Context): Result | undefined {
+function daxEffect(state: ModelState, d: Dax, rule: Rule, c: Context): Pick<Result, 'alternative'> {
   const r = state.regions.find((x) => x.name === d.region)!;
+  let out: Pick<Result, 'alternative'> = {};
   if (rule.do?.hotRemove) {
-    const removed = hotRemoveAll(state, r.name);
-    if (!removed) return refuse('memory.offline.unmovable');
+    if (hasUnmovableRisk(state, r.name)) out = { alternative: refuse('memory.offline.unmovable') as { errno: string; fact: string } };
+    hotRemoveAll(state, r.name);
     d.memoryHeld = false;
   }
   if (rule.do?.hotAdd) {
@@ -120,5 +120,5 @@ function daxEffect(state: ModelState, d: Dax, rule: Rule, c: Context): Result | 
     hotAdd(state, r.name, r.resource!, r.size, root.node, expand(rule.do.hotAdd, c) as OnlineType);
     d.memoryHeld = true;
   }
-  return undefined;
+  return out;
 }
