@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { projectPath } from '../common/project.ts';
 import type { RunReport } from '../report/types.ts';
+import { snapshotBench } from './snapshot.ts';
 import { oneFilePatch } from './source.ts';
 import { formatFigures, stageFigures, type StageSample } from './stats.ts';
 
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     kernel: { type: 'string', default: 'debian:7.2' },
     second: { type: 'string', default: 'debian:6.12' },
     source: { type: 'boolean', default: false },
+    snapshot: { type: 'string', default: '3' },
   },
 });
 
@@ -105,6 +107,14 @@ if (values.matrix) {
   }
   row['speedup ×100'] = Math.round((row['--jobs 1 wall']! / row['--jobs 2 wall']!) * 100);
   print(`matrix ${values.kernel} + ${values.second} × default + switch2, stock scenarios (1 run)`, [row]);
+}
+
+if (Number(values.snapshot) > 0) {
+  // Post-boot snapshots (harness/snapshot): a boot and its boot step against a restore, default topology.
+  const s = await snapshotBench(values.kernel, Number(values.snapshot), 3);
+  const block = (title: string, xs: StageSample[]) => (xs.length ? `\n${title}\n${formatFigures(stageFigures(xs))}\n` : '');
+  process.stdout.write(`\npost-boot snapshots, default topology (${values.snapshot} rounds of boot, save, 3 restores; MiB are MiB)`);
+  process.stdout.write(block('boot', s.boot) + block('save', s.save) + block('first restore of a snapshot', s.firstRestore) + block('later restores', s.restore));
 }
 
 if (values.source) {

@@ -58,6 +58,8 @@ export class GuestSession implements AsyncDisposable {
         if (err) return reject(new HarnessError(`ssh exec failed writing ${path}`, { stage: 'guest', cause: err }));
         let stderr = '';
         stream.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        // The channel only closes once its (empty) output has been read.
+        stream.resume();
         stream.on('close', (code: number | null) => (code === 0 ? resolve() : reject(new HarnessError(`cannot write ${path} in the guest: ${stderr.trim()}`, { stage: 'guest' }))));
         stream.end(data);
       });

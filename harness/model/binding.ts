@@ -2,7 +2,7 @@
 // drivers series define as data; what each probe creates goes again when the driver is released (devm).
 import { addDax, removeDax } from './dax.ts';
 import { accept, refuse, type Result } from './facts.ts';
-import { probeSeriesDriver, seriesDriver } from './series/apply.ts';
+import { probeSeriesDriver, seriesDriver, seriesDrivers } from './series/apply.ts';
 import type { ModelState, Region } from './state.ts';
 
 /** Releases whatever driver holds the region; everything its probe created below goes, memory per kmem's rules. */
@@ -66,4 +66,24 @@ export function unbindCxl(state: ModelState, driver: string, device: string): Re
     delete state.devices.find((x) => x.name === device)!.driver;
   }
   return accept();
+}
+
+/**
+ * /sys/bus/cxl/drivers_probe: the driver core offers the device to each matching driver in registration order
+ * (cxl_region first, then a series' drivers in the order its definition lists them) until a probe succeeds; failed
+ * probes are silent and the write succeeds either way (drivers/base/bus.c drivers_probe_store, dd.c device_attach).
+ */
+export function probeCxl(state: ModelState, device: string): Result {
+  const target = deviceType(state, device);
+  if (!target) return refuse('probe.no-device');
+  if (target.driver) return accept('probe.attach');
+  const candidates = [...(target.type === 'region' ? ['cxl_region'] : []), ...seriesDrivers(state).filter((d) => d.matches === target.type).map((d) => d.name)];
+  for (const driver of candidates) {
+    const r = bindCxl(state, driver, device);
+    if (r?.errno === 'ok') break;
+  }
+  return {
+    ...accept('probe.attach'),
+    ...(candidates.length > 1 ? { undocumented: `the documents do not say which of ${candidates.join(', ')} binds a ${target.type} offered to all of them; the driver core takes them in registration order` } : {}),
+  };
 }

@@ -39,7 +39,17 @@ export function addDax(state: ModelState, d: Omit<Dax, 'driver' | 'ids' | 'memor
   const dax: Dax = { ...d, ids: [], memoryHeld: false, attrs: {} };
   state.dax.push(dax);
   const driver = dax.kmemFlag ? 'kmem' : 'device_dax';
-  if (state.daxDrivers.includes(driver)) probe(state, dax, driver);
+  if (state.autoprobe.dax && state.daxDrivers.includes(driver)) probe(state, dax, driver);
+}
+
+/** /sys/bus/dax/drivers_probe: the bus offers an unbound device to its drivers; one matches by type or new_id. */
+export function probeDax(state: ModelState, device: string): Result {
+  const d = state.dax.find((x) => x.device === device);
+  if (!d) return refuse('probe.no-device');
+  if (d.driver) return accept('probe.attach');
+  const driver = (['kmem', 'device_dax'] as const).find((x) => state.daxDrivers.includes(x) && matches(d, x));
+  if (driver) probe(state, d, driver);
+  return accept('probe.attach');
 }
 
 /** The dax_region's parent goes: the device and region go; kmem's remove takes the memory only if every block is offline. */

@@ -64,6 +64,8 @@ export interface Result {
   fact?: string;
   /** What the documents also allow instead: this result, with nothing changed (e.g. offlining ZONE_NORMAL memory). */
   alternative?: { errno: string; fact: string };
+  /** The documents do not decide part of the outcome (which of several matching drivers binds): said why. */
+  undocumented?: string;
 }
 
 export function refuse(id: string): Result {

@@ -15,6 +15,8 @@ const KNOWN = z.object({
         fact: z.string(),
         /** Only in this scenario (a finding's own scenario), when given. */
         scenario: z.string().optional(),
+        /** Only on these topologies (by name), when given: a finding that needs a particular shape. */
+        topologies: z.array(z.string()).optional(),
         /** Kernel releases it holds for: comparisons joined by ",", e.g. ">= 6.12, < 7.0"; "*" for all. */
         kernels: z.string(),
         kind: z.enum(['version', 'finding']),
@@ -64,12 +66,13 @@ export function inRange(release: string, range: string): boolean {
 }
 
 /** The known difference that explains a step, if one does: same fact, kernel in range, result and new findings covered. */
-export function explain(release: string, scenario: string, fact: string | undefined, observed: string | undefined, resultOk: boolean, findings: Finding[]): Known | undefined {
+export function explain(release: string, where: { scenario: string; topology: string }, fact: string | undefined, observed: string | undefined, resultOk: boolean, findings: Finding[]): Known | undefined {
   if (!fact) return undefined;
   return knownDifferences().find(
     (k) =>
       k.fact === fact &&
-      (k.scenario === undefined || k.scenario === scenario) &&
+      (k.scenario === undefined || k.scenario === where.scenario) &&
+      (k.topologies === undefined || k.topologies.includes(where.topology)) &&
       inRange(release, k.kernels) &&
       (resultOk ? k.observed === undefined || k.observed === observed : k.observed === observed) &&
       findings.every((f) => k.findings.some((re) => new RegExp(`^${re}$`).test(f.key))),

@@ -42,7 +42,7 @@ export function writeBlockState(state: ModelState, b: Block, raw: string): Resul
     b.zone = zoneFor(state, b, value as OnlineType);
     b.online = true;
   }
-  return accept();
+  return accept('memory.state.set');
 }
 
 /** kmem's hot-add of a region's range: one block per block size, onlined one by one per the policy in force. */

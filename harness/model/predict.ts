@@ -3,8 +3,8 @@
 import { describeAction } from '../scenario/describe.ts';
 import type { Action } from '../scenario/types.ts';
 import { writeTarget } from './attach.ts';
-import { bindCxl, unbindCxl } from './binding.ts';
-import { bindDax, unbindDax, writeDaxId } from './dax.ts';
+import { bindCxl, probeCxl, unbindCxl } from './binding.ts';
+import { bindDax, probeDax, unbindDax, writeDaxId } from './dax.ts';
 import { writeDpaSize, writeMode } from './endpoint.ts';
 import { accept, refuse, type Result } from './facts.ts';
 import { writeBlockState } from './memory.ts';
@@ -27,6 +27,8 @@ export interface Prediction {
   gap?: string;
   /** Other outcomes the documents allow, each with the state it leaves (memory that may refuse to go offline). */
   alternatives?: { result: string[]; fact: string; state: ModelState }[];
+  /** The documents do not decide part of this step's outcome: the report shows what the kernel did instead of judging. */
+  undocumented?: string;
 }
 
 const CXL = '/sys/bus/cxl/devices/';
@@ -40,7 +42,14 @@ export function predict(before: ModelState, action: Action): Prediction {
   const done = (r: Result | undefined, async = false): Prediction =>
     r === undefined
       ? gap()
-      : { result: [r.errno], ...(r.fact ? { fact: r.fact } : {}), state, async, ...(r.alternative ? { alternatives: [{ result: [r.alternative.errno], fact: r.alternative.fact, state: before }] } : {}) };
+      : {
+          result: [r.errno],
+          ...(r.fact ? { fact: r.fact } : {}),
+          state,
+          async,
+          ...(r.alternative ? { alternatives: [{ result: [r.alternative.errno], fact: r.alternative.fact, state: before }] } : {}),
+          ...(r.undocumented ? { undocumented: r.undocumented } : {}),
+        };
   switch (action.kind) {
     case 'write': {
       // echo appends a newline: the kernel sees value + "\n", which its parsers and length checks count.
@@ -53,7 +62,8 @@ export function predict(before: ModelState, action: Action): Prediction {
       const value = key === undefined ? undefined : render(before)[key];
       if (action.kind === 'poll') return key === undefined ? gap() : done(action.value === undefined ? (value !== undefined ? accept() : { errno: 'ETIMEDOUT' }) : value === action.value ? accept() : { errno: 'ETIMEDOUT' });
       if (key === undefined) return gap();
-      return value === undefined ? done({ errno: 'ENOENT' }) : { result: ['ok'], value, state, async: false };
+      const fact = readFact(before, action.path);
+      return value === undefined ? done({ errno: 'ENOENT' }) : { result: ['ok'], value, state, async: false, ...(fact ? { fact } : {}) };
     }
     case 'bind':
     case 'unbind': {
@@ -72,16 +82,25 @@ export function predict(before: ModelState, action: Action): Prediction {
         const res = b ? writeBlockState(state, b, `${action.state}\n`) : { errno: 'ENOENT' };
         if (res.errno !== 'ok') return done(res);
       }
-      return done(accept());
+      return done(accept('memory.state.set'));
     }
     case 'run':
       return LISTING.test(action.command) ? done(accept()) : gap();
+    case 'kexec':
+      // The runner predicts it with the next kernel's names (model/kexec.ts): names are boot facts.
+      return gap();
     case 'data':
     case 'selftest':
     case 'requires':
       // Checked by the runner against the model's own arithmetic or the guest's own verdicts; the state does not change.
       return { result: ['ok'], state, async: false };
   }
+}
+
+/** A read whose value a documented fact speaks to (and may contradict). */
+function readFact(state: ModelState, path: string): string | undefined {
+  const m = /^\/sys\/bus\/cxl\/devices\/(region\d+)\/locked$/.exec(path);
+  return m && state.regions.find((r) => r.name === m[1])?.auto ? 'auto-region.unlocked' : undefined;
 }
 
 /** Sysfs path → the snapshot key that mirrors it, for reads. */
@@ -106,6 +125,13 @@ function writePath(state: ModelState, path: string, value: string): [Result | un
     state.autoOnline = v as ModelState['autoOnline'];
     return [accept()];
   }
+  const bus = /^\/sys\/bus\/(cxl|dax)\/(drivers_probe|drivers_autoprobe)$/.exec(path);
+  if (bus?.[2] === 'drivers_autoprobe') {
+    // drivers_autoprobe_store: "0" turns it off, anything else on.
+    state.autoprobe[bus[1] as 'cxl' | 'dax'] = !value.startsWith('0');
+    return [accept('probe.autoprobe')];
+  }
+  if (bus) return [bus[1] === 'cxl' ? probeCxl(state, value.replace(/\n$/, '')) : probeDax(state, value.replace(/\n$/, '')), true];
   const daxId = /^\/sys\/bus\/dax\/drivers\/([a-z_]+)\/(new_id|remove_id)$/.exec(path);
   if (daxId) return state.daxDrivers.includes(daxId[1]!) ? [writeDaxId(state, daxId[1]!, daxId[2] as 'new_id' | 'remove_id', value), true] : [refuse('sysfs.no-such-device')];
   if (path.startsWith(DAX)) {

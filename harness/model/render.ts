@@ -53,6 +53,8 @@ export function render(s: ModelState): Snapshot {
     out[`${k}/mode`] = r.mode;
     if (r.mode === 'pmem') out[`${k}/uuid`] = r.uuid;
     out[`${k}/commit`] = r.state === 'commit' ? '1' : '0';
+    // QEMU never sets an HDM decoder's lock bit, so no region is locked.
+    out[`${k}/locked`] = '0';
     out[`${k}/size`] = hex(r.size);
     out[`${k}/resource`] = r.resource === undefined ? NO_RESOURCE : hex(r.resource);
     out[`${k}/interleave_ways`] = String(r.ways);

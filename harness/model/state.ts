@@ -120,6 +120,8 @@ export interface Region {
   /** enum cxl_config_state: IDLE → INTERLEAVE_ACTIVE (HPA allocated) → ACTIVE (all targets) → COMMIT. */
   state: 'idle' | 'interleave_active' | 'active' | 'commit';
   driver?: RegionDriver;
+  /** Assembled by the kernel from committed decoders (CXL_REGION_F_AUTO), not created through sysfs. */
+  auto?: boolean;
 }
 
 /** A device a series adds to the cxl bus below a region (e.g. sysram_regionN), with its attributes. */
@@ -188,6 +190,8 @@ export interface ModelState {
   daxDrivers: string[];
   /** Active series definitions: their drivers, devices and attributes are part of the model. */
   series: string[];
+  /** /sys/bus/<bus>/drivers_autoprobe: whether a new device is offered to the bus's drivers at once. */
+  autoprobe: { cxl: boolean; dax: boolean };
 }
 
 const ONLINE_TYPES: string[] = ['offline', 'online', 'online_kernel', 'online_movable'];
@@ -268,6 +272,7 @@ export function initialState(topology: Topology, names: GuestNames, facts: BootF
     cxlDrivers: facts.cxlDrivers,
     daxDrivers: facts.daxDrivers,
     series: facts.series,
+    autoprobe: { cxl: true, dax: true },
   };
 }
 

@@ -1,7 +1,7 @@
 // A small QMP client over QEMU's unix socket: greeting and capabilities negotiation, commands with timeouts, events.
 import { connect as netConnect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HarnessError } from '../common/errors.ts';
+import { HarnessError, interrupted } from '../common/errors.ts';
 
 export interface QmpEvent {
   event: string;
@@ -50,7 +50,7 @@ export class QmpClient implements AsyncDisposable {
   ) {
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.onData(chunk));
-    socket.on('error', (err) => this.fail(qmpError(`QMP connection ${path} failed`, [], err)));
+    socket.on('error', (err) => this.fail(qmpError(`QMP connection ${path} failed (QEMU gone?)`, [err.message], err)));
     socket.on('close', () => this.fail(qmpError(`QMP connection ${path} closed (QEMU gone?)`)));
   }
 
@@ -64,7 +64,7 @@ export class QmpClient implements AsyncDisposable {
     void o.gone?.then(() => (gone = true));
     let last: unknown;
     for (;;) {
-      if (o.signal?.aborted) throw new HarnessError('interrupted', { stage: 'boot' });
+      if (o.signal?.aborted) throw interrupted('boot');
       if (gone) throw qmpError(`QEMU exited before its QMP socket ${path} accepted a connection`, [], last);
       try {
         const socket = await openSocket(path, Math.max(100, deadline - Date.now()));
@@ -144,7 +144,7 @@ export class QmpClient implements AsyncDisposable {
         if (fits(e)) done(() => resolve(e));
       });
       const onClose = () => done(() => reject(this.closedWith ?? qmpError(`QMP connection ${this.path} closed while waiting for ${name}`)));
-      const onAbort = () => done(() => reject(new HarnessError('interrupted', { stage: 'boot' })));
+      const onAbort = () => done(() => reject(interrupted('boot')));
       const timer = setTimeout(() => done(() => reject(qmpError(`no QMP event ${name} within ${o.timeoutMs} ms`))), o.timeoutMs);
       this.socket.once('close', onClose);
       o.signal?.addEventListener('abort', onAbort, { once: true });

@@ -43,9 +43,12 @@ export class Vm implements AsyncDisposable {
     return !this.exited;
   }
 
-  /** Resolves with the first console line matching `re` (also one already seen); rejects on timeout, QEMU exit, panic or abort. */
-  waitFor(re: RegExp, timeoutMs: number, signal?: AbortSignal): Promise<RegExpExecArray> {
-    const seen = this.lines.map((l) => re.exec(l)).find(Boolean);
+  /**
+   * Resolves with the first console line from line `from` on matching `re` (also one already seen); rejects on
+   * timeout, QEMU exit, panic or abort.
+   */
+  waitFor(re: RegExp, timeoutMs: number, signal?: AbortSignal, from = 0): Promise<RegExpExecArray> {
+    const seen = this.lines.slice(from).map((l) => re.exec(l)).find(Boolean);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const done = (fn: () => void) => {

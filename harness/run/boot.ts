@@ -80,18 +80,31 @@ export async function bootGuest(o: BootOptions): Promise<Booted> {
     const guest = await GuestSession.connect({ port, privateKey: key.privateKey, hostKey, timeoutMs: 15_000, ...(o.signal ? { signal: o.signal } : {}) });
     const sshMs = Date.now() - t0 - bootMs;
     let done = false;
-    const shutdown = async (keepFiles = false) => {
-      const t = Date.now();
-      if (done) return 0;
-      done = true;
-      // poweroff -f never answers: the guest is gone before the channel closes.
-      await guest.exec('poweroff -f', 2000).catch(() => undefined);
-      guest.close();
-      await vm.stop(5000);
-      if (!keepFiles) await rm(backingDir, { recursive: true, force: true });
-      return Date.now() - t;
+    const booted: Booted = {
+      vm,
+      guest,
+      cmdline,
+      argv,
+      port,
+      key,
+      hostKey,
+      backingDir,
+      timings: { bootMs, sshMs },
+      shutdown: async (keepFiles = false) => {
+        const t = Date.now();
+        if (done) return 0;
+        done = true;
+        // poweroff -f never answers: the guest is gone before the channel closes. The session may have been
+        // replaced since boot (kexec), so the current one is used.
+        await booted.guest.exec('poweroff -f', 2000).catch(() => undefined);
+        booted.guest.close();
+        await vm.stop(5000);
+        if (!keepFiles) await rm(backingDir, { recursive: true, force: true });
+        return Date.now() - t;
+      },
+      [Symbol.asyncDispose]: async () => void (await booted.shutdown()),
     };
-    return { vm, guest, cmdline, argv, port, key, hostKey, backingDir, timings: { bootMs, sshMs }, shutdown, [Symbol.asyncDispose]: async () => void (await shutdown()) };
+    return booted;
   } catch (err) {
     await vm.stop(0);
     await rm(backingDir, { recursive: true, force: true });

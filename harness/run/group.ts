@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { HarnessError, interrupted } from '../common/errors.ts';
 import { diffSnapshots } from '../diff/diff.ts';
 import { render } from '../model/render.ts';
-import type { ModelState } from '../model/state.ts';
+
 import { troubleExcerpt } from '../qemu/console.ts';
 import type { BootReport, StepRecord, TestReport } from '../report/types.ts';
 import type { Runtime } from '../runtime/types.ts';
@@ -14,6 +14,9 @@ import { interleaveOrder } from '../topology/interleave.ts';
 import { bootGuest, type Booted } from './boot.ts';
 import { reportCapabilities, unmet } from './capabilities.ts';
 import { startState, type StartState } from './enumerate.ts';
+import { kexecGuest } from './kexec.ts';
+import { modelDrivers } from '../model/drivers.ts';
+import { initialState, type ModelState } from '../model/state.ts';
 import type { BootGroup, Job } from './matrix.ts';
 import { observe } from './observe.ts';
 import { CRASHED, runSteps } from './steps.ts';
@@ -106,7 +109,13 @@ export async function runGroup(group: BootGroup, o: GroupOptions): Promise<TestR
           const t0 = Date.now();
           const order = interleaveOrder(job.topology.topology, 0, 'ram');
           const roles = initialContext(live.start.names, (order.length ? order : interleaveOrder(job.topology.topology, 0, 'pmem')).map((d) => d.device.serial));
-          const ctx = { scenario: job.scenario.name, surface: job.kernel.surface, ...(job.kernel.image.selftests ? { selftests: job.kernel.image.selftests } : {}), guest: live.booted.guest, vm: live.booted.vm, topology: job.topology.topology, backingDir: live.booted.backingDir, release: caps.release, blockSize: caps.blockSizeBytes, timeoutScale: o.timeoutScale, ...(o.signal ? { signal: o.signal } : {}) };
+          const booted = live.booted;
+          const kexec = async () => {
+            const names = await kexecGuest(booted, job.kernel.image.vmlinuz, 120_000 * o.timeoutScale, o.signal);
+            const drivers = modelDrivers(caps.series);
+            return { names, fresh: initialState(job.topology.topology, names, { ...caps, cxlDrivers: drivers.cxl, daxDrivers: drivers.dax }) };
+          };
+          const ctx = { scenario: job.scenario.name, surface: job.kernel.surface, kexec, ...(job.kernel.image.selftests ? { selftests: job.kernel.image.selftests } : {}), get guest() { return booted.guest; }, vm: live.booted.vm, topology: job.topology.topology, backingDir: live.booted.backingDir, release: caps.release, blockSize: caps.blockSizeBytes, timeoutScale: o.timeoutScale, ...(o.signal ? { signal: o.signal } : {}) };
           const out = await runSteps(ctx, job.steps, live.baseline, roles, (r) => o.onStep(job, r));
           report.steps.push(...out.records);
           if (out.selftests.length) report.selftests = out.selftests;

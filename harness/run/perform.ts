@@ -46,6 +46,7 @@ export async function perform(guest: GuestSession, action: Action, blockSize: bi
       return (await guest.exists(action.path)) ? { result: 'ok' } : { result: 'ENOENT', message: `the guest has no ${action.path}` };
     case 'data':
     case 'selftest':
+    case 'kexec':
       // The runner does these itself (run/data-check.ts, run/selftest.ts): they need the model's view or the tree.
       return { result: 'ok' };
   }

@@ -5,6 +5,7 @@ import { diffSnapshots, type Finding } from '../diff/diff.ts';
 import type { GuestSession } from '../guest/session.ts';
 import { fact as factOf } from '../model/facts.ts';
 import { explain } from '../model/known.ts';
+import { afterKexec } from '../model/kexec.ts';
 import { predict, type Prediction } from '../model/predict.ts';
 import { render } from '../model/render.ts';
 import type { ModelState } from '../model/state.ts';
@@ -13,6 +14,7 @@ import type { Vm } from '../qemu/vm.ts';
 import type { FactRef, SelftestCase, StepOutcome, StepRecord } from '../report/types.ts';
 import { resolveStep, resolveText, type RoleContext } from '../scenario/roles.ts';
 import type { Step } from '../scenario/types.ts';
+import type { GuestNames } from '../topology/guest-graph.ts';
 import type { Topology } from '../topology/types.ts';
 import { dataCheck } from './data-check.ts';
 import { settle, SETTLE_MS } from './observe.ts';
@@ -35,6 +37,8 @@ export interface StepContext {
   selftests?: string;
   /** The ABI surface seen so far on this kernel, added to whenever the set of devices changes. */
   surface: Set<string>;
+  /** Starts the next kernel (kexec) and returns its fresh model state and object names. */
+  kexec?: () => Promise<{ fresh: ModelState; names: GuestNames }>;
   signal?: AbortSignal;
 }
 
@@ -74,13 +78,23 @@ export async function runSteps(ctx: StepContext, steps: Step[], start: ModelStat
     if (raw.useRegion) roles.region = roles.named[raw.useRegion];
     if (raw.createFrom) roles.offer = await ctx.guest.read(resolveText(raw.createFrom, roles));
     const step = resolveStep(raw, roles);
-    const p = predict(state, step.action);
+    let p = predict(state, step.action);
     const consoleMark = ctx.vm.lines.length;
     let observed: Performed;
     let snap: Record<string, string>;
     let dmesg: string[];
     let dataFindings: Finding[] = [];
     try {
+      if (step.action.kind === 'kexec') {
+        if (!ctx.kexec) throw new HarnessError(`step ${index}: kexec is not available on this boot`, { stage: 'steps' });
+        const next = await ctx.kexec();
+        roles.names = next.names;
+        const k = afterKexec(state, next.fresh);
+        // The next kernel names the assembled region itself: the scenario's ${region} follows it.
+        const assembled = k.state.regions.filter((r) => r.auto);
+        if (assembled.length === 1) roles.region = assembled[0]!.name;
+        p = { result: [k.result.errno], ...(k.result.fact ? { fact: k.result.fact } : {}), state: k.state, async: true, ...(k.undocumented ? { undocumented: k.undocumented } : {}) };
+      }
       observed = await perform(ctx.guest, step.action, ctx.blockSize, ctx.timeoutScale);
       if (step.action.kind === 'data') {
         const r = state.regions.find((x) => x.name === (step.action as { region: string }).region);
@@ -156,12 +170,14 @@ function judge(ctx: StepContext, index: number, step: Step, p: Prediction, obser
   const set = (outcome: StepOutcome, pass: boolean, extra: Partial<StepRecord> = {}): StepRecord => ({ ...base, outcome, pass, ...extra });
   if (trouble.length) return set('fail', false);
   if (p.gap && !pinned) return set('gap', false);
+  // What the documents do not decide is reported with what the kernel did, neither passed nor failed.
+  if (p.undocumented && !pinned) return set('undocumented', true, { doc: { says: p.undocumented, did: fresh.length ? fresh.map((f) => `${f.key} = ${f.observed ?? '(absent)'}`).join('; ') : 'as the model guessed', where: p.fact ? factOf(p.fact).code : 'not documented' } });
   if (resultOk && !fresh.length) {
     const f = p.fact ? factOf(p.fact) : undefined;
     if (f?.mismatch && !pinned) return set('mismatch', true, { doc: { says: f.mismatch, did: `${observed.result}${observed.value !== undefined ? ` = ${observed.value}` : ''}`, where: f.code } });
     return set('pass', true);
   }
-  const known = pinned ? undefined : explain(ctx.release, ctx.scenario, p.fact, observed.result, resultOk, fresh);
+  const known = pinned ? undefined : explain(ctx.release, { scenario: ctx.scenario, topology: ctx.topology.name }, p.fact, observed.result, resultOk, fresh);
   if (known) {
     return set('known', true, {
       known: [{ fact: known.id, range: known.kernels, expected: (result ?? []).join('|'), observed: observed.result, evidence: known.evidence }],

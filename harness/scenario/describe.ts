@@ -22,6 +22,8 @@ export function describeAction(a: Action): string {
       return `${a.samples} tags through ${a.region}'s HPA land where the interleave puts them`;
     case 'selftest':
       return `selftest ${a.path}${Object.keys(a.env).length ? ` (${Object.entries(a.env).map(([k, v]) => `${k}=${v}`).join(' ')})` : ''}`;
+    case 'kexec':
+      return 'kexec into the same kernel, devices not reset';
     case 'requires':
       return `requires ${a.capability}`;
   }

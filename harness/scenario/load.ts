@@ -36,6 +36,7 @@ const STEP_KINDS = {
       selftest: z.object({ path: z.string().regex(/^tools\/testing\/selftests\/[A-Za-z0-9_./-]+$/, 'a path under tools/testing/selftests/ of the tree under test'), env: z.record(z.string()).default({}), timeout: NUM.default('600') }).strict(),
     })
     .strict(),
+  kexec: z.object({ ...common, kexec: z.object({}).strict() }).strict(),
   requires: z.object({ ...common, requires: z.object({ path: PATH, capability: z.string().optional() }).strict() }).strict(),
   region: z
     .object({
@@ -106,6 +107,7 @@ function toRawStep({ kind, data }: Parsed): RawStep {
   else if (kind === 'poll') action = { kind: 'poll', path: data.poll.path, timeoutMs: data.poll.timeout * 1000, ...(data.poll.value !== undefined ? { value: data.poll.value } : {}) };
   else if (kind === 'data') action = { kind: 'data', region: data.data.region, samples: data.data.samples };
   else if (kind === 'selftest') action = { kind: 'selftest', path: data.selftest.path, env: data.selftest.env, timeoutMs: data.selftest.timeout * 1000 };
+  else if (kind === 'kexec') action = { kind: 'kexec' };
   else if (kind === 'requires') action = { kind: 'requires', path: data.requires.path, capability: data.requires.capability ?? data.requires.path };
   else action = { kind: 'run', command: data.run };
   const pinned = pinnedOf(data.expect);

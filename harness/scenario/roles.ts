@@ -93,6 +93,8 @@ export function resolveAction(a: Action, ctx: RoleContext): Action {
       return { ...a, region: r(a.region) };
     case 'run':
       return { ...a, command: r(a.command) };
+    case 'kexec':
+      return a;
     case 'selftest':
       return { ...a, env: Object.fromEntries(Object.entries(a.env).map(([k, v]) => [k, r(v)])) };
   }

@@ -26,6 +26,8 @@ export type Action =
   | { kind: 'data'; region: string; samples: number }
   /** Runs a kselftest the series under test ships (path in its tree) in the guest; its KTAP cases become verdicts. */
   | { kind: 'selftest'; path: string; env: Record<string, string>; timeoutMs: number }
+  /** Starts the same kernel again without a device reset (kexec): the kernel assembles the committed regions itself. */
+  | { kind: 'kexec' }
   /** The scenario is not applicable from here on unless the guest has this path (a capability only visible late). */
   | { kind: 'requires'; path: string; capability: string };
 

@@ -12,6 +12,11 @@ function active(state: ModelState): SeriesDef[] {
   return definitions().filter((d) => state.series.includes(d.name));
 }
 
+/** The active series' drivers, in the order they register (their definitions' order). */
+export function seriesDrivers(state: ModelState): SeriesDef['drivers'] {
+  return active(state).flatMap((d) => d.drivers);
+}
+
 export function seriesDriver(state: ModelState, name: string): SeriesDef['drivers'][number] | undefined {
   for (const def of active(state)) {
     const d = def.drivers.find((x) => x.name === name);

@@ -1,0 +1,32 @@
+// Where a boot's QMP socket goes, and a runtime that gives every QEMU it starts one (for boots made by bootGuest).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QEMU } from '../qemu/binary.ts';
+import type { Runtime } from '../runtime/types.ts';
+
+/** sun_path holds 108 bytes with its terminating NUL; stay clear of the edge. */
+const MAX_SOCKET_PATH = 100;
+
+/**
+ * `dir`/qmp.sock, or a fresh folder under the temp dir when that path is too long for a unix socket (a deep
+ * --artifacts folder). The temp fallback is not reachable from a container: with --runtime docker keep paths short.
+ */
+export function qmpSocketPath(dir: string): string {
+  const p = join(dir, 'qmp.sock');
+  return Buffer.byteLength(p) <= MAX_SOCKET_PATH ? p : join(mkdtempSync(join(tmpdir(), 'cxl-qmp-')), 'qmp.sock');
+}
+
+/**
+ * `runtime`, except that a QEMU it spawns without a QMP monitor gets `-qmp unix:<socket>,server=on,wait=off`.
+ * A stopgap so bootGuest's VMs can be snapshotted without changing boot.ts; passing `qmpSocket` to qemuArgv in
+ * bootGuest does the same in the open.
+ */
+export function withQmp(runtime: Runtime, socket: string): Runtime {
+  return {
+    name: runtime.name,
+    spawn: (file, args, o) => runtime.spawn(file, file === QEMU && !args.includes('-qmp') ? [...args, '-qmp', `unix:${socket},server=on,wait=off`] : args, o),
+    run: (file, args, o) => runtime.run(file, args, o),
+    close: () => runtime.close(),
+  };
+}

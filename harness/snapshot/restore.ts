@@ -1,0 +1,184 @@
+// Starts a guest from a snapshot instead of booting it: same machine, -incoming defer, the saved stream and backing
+// files, then SSH with the saved key; checked against the saved fingerprint (re-probing CXL devices when needed).
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HarnessError } from '../common/errors.ts';
+import { GuestSession } from '../guest/session.ts';
+import type { GuestImage } from '../image/build.ts';
+import type { KernelImage } from '../kernel/types.ts';
+import { QEMU } from '../qemu/binary.ts';
+import { troubleIn } from '../qemu/console.ts';
+import { migrateFromFile, setCapabilities } from '../qemu/migrate.ts';
+import { QmpClient } from '../qemu/qmp.ts';
+import { Vm } from '../qemu/vm.ts';
+import { commandScript, type Booted } from '../run/boot.ts';
+import { freePort } from '../run/free-port.ts';
+import type { Runtime } from '../runtime/types.ts';
+import { qemuArgv } from '../topology/argv.ts';
+import type { Topology } from '../topology/types.ts';
+import { compareFingerprints, readFingerprint, reprobeCommand, settleCommand, type GuestFingerprint } from './guest.ts';
+import { FILES, type SnapshotMeta } from './meta.ts';
+import { qmpSocketPath } from './qmp-socket.ts';
+import { copySparse } from './sparse.ts';
+
+export interface RestoreOptions {
+  runtime: Runtime;
+  /** The snapshot folder (the cache's entry) and its meta. */
+  snapshotDir: string;
+  meta: SnapshotMeta;
+  topology: Topology;
+  kernel: KernelImage;
+  image: GuestImage;
+  /** The boot's artifacts folder, as for bootGuest: console log, runnable command, SSH key, backing files. */
+  dir: string;
+  /**
+   * 'auto' (default): when the restored guest differs from the saved fingerprint, re-probe the CXL hierarchy
+   * (reprobeCommand) and check again. 'never': a difference fails the restore.
+   */
+  repair?: 'auto' | 'never';
+  /** Re-probe in the first command without looking first (the cache learned that this snapshot needs it): one round trip less. */
+  reprobeFirst?: boolean;
+  /** Loading the stream, and the SSH session after it; default 60 s each. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface RestoreTimings {
+  /** Copying the backing files into the boot's folder. */
+  copyMs: number;
+  /** QEMU start to a running VM (stream loaded, cont). */
+  loadMs: number;
+  /** Running to an open SSH session. */
+  sshMs: number;
+  /** Fingerprint checks and re-probe. */
+  checkMs: number;
+  /** Start of restoreGuest to a session ready for the first scenario. */
+  totalMs: number;
+}
+
+export interface Restored extends Booted {
+  restore: {
+    timings: RestoreTimings;
+    /** What differed before the re-probe (empty when QEMU restored everything, or when it ran without a look first), whether it ran, and its kernel log. */
+    differences: string[];
+    reprobed: boolean;
+    repairLog: string[];
+    /** Guest uptime at the save and right after the restore (seconds): continuity of the guest's clock. */
+    uptime: { saved: number; restored: number };
+    fingerprint: GuestFingerprint;
+  };
+  extra?: unknown;
+}
+
+/** The restoring QEMU's argv: the saved machine with this boot's port, folders and QMP socket, waiting for migrate-incoming. */
+export function restoreArgs(o: { topology: Topology; kernel: KernelImage; image: GuestImage; append: string; sshPort: number; backingDir: string; qmpSocket: string }): string[] {
+  return [...qemuArgv(o.topology, { kernel: o.kernel.vmlinuz, initrd: o.image.initrd, append: o.append, sshPort: o.sshPort, backingDir: o.backingDir, qmpSocket: o.qmpSocket }), '-incoming', 'defer'];
+}
+
+const restoreError = (message: string, details: string[] = [], cause?: unknown) => new HarnessError(message, { stage: 'boot', details, ...(cause ? { cause } : {}) });
+
+/** The snapshot itself is at fault (QEMU refused the stream, or the guest came back different): not worth a retry. */
+export class UnfaithfulRestore extends HarnessError {
+  constructor(message: string, details: string[], cause?: unknown) {
+    super(message, { stage: 'boot', details, ...(cause ? { cause } : {}) });
+    this.name = 'UnfaithfulRestore';
+  }
+}
+
+export async function restoreGuest(o: RestoreOptions): Promise<Restored> {
+  const t0 = Date.now();
+  const timeoutMs = o.timeoutMs ?? 60_000;
+  const backingDir = join(o.dir, 'backing');
+  const privateKey = await readFile(join(o.snapshotDir, FILES.key), 'utf8');
+  await mkdir(o.dir, { recursive: true });
+  await copySparse(join(o.snapshotDir, FILES.backing), backingDir);
+  const copyMs = Date.now() - t0;
+  const port = await freePort();
+  const qmpSocket = qmpSocketPath(o.dir);
+  const argv = restoreArgs({ topology: o.topology, kernel: o.kernel, image: o.image, append: o.meta.append, sshPort: port, backingDir, qmpSocket });
+  const state = join(o.snapshotDir, FILES.state);
+  await writeFile(join(o.dir, 'qemu-command.sh'), commandScript(argv, backingDir) + `# then over QMP: migrate-set-capabilities x-ignore-shared, migrate-incoming file:${state}, cont\n`, { mode: 0o755 });
+  await writeFile(join(o.dir, 'id_ed25519'), privateKey, { mode: 0o600 });
+  await copyFile(join(o.snapshotDir, FILES.console), join(o.dir, 'console-before-snapshot.log')).catch(() => undefined);
+  const t1 = Date.now();
+  const vm = new Vm(o.runtime, QEMU, argv, join(o.dir, 'console.log'));
+  let qmp: QmpClient | undefined;
+  let guest: GuestSession | undefined;
+  try {
+    qmp = await QmpClient.connect(qmpSocket, { timeoutMs: 10_000, gone: vm.exit, ...(o.signal ? { signal: o.signal } : {}) });
+    await setCapabilities(qmp);
+    await migrateFromFile(qmp, state, timeoutMs, o.signal).catch(async (err: unknown) => {
+      const r = await Promise.race([vm.exit, new Promise<undefined>((res) => setTimeout(() => res(undefined), 1000).unref())]);
+      throw new UnfaithfulRestore('QEMU could not load the snapshot', r ? r.stderr.split('\n').filter(Boolean).map((l) => `qemu: ${l}`) : [], err);
+    });
+    await qmp.execute('cont');
+    qmp.close();
+    const loadMs = Date.now() - t1;
+    const t2 = Date.now();
+    guest = await GuestSession.connect({ port, privateKey, hostKey: o.meta.hostKey, timeoutMs, ...(o.signal ? { signal: o.signal } : {}) });
+    const sshMs = Date.now() - t2;
+    const t3 = Date.now();
+    const saved = o.meta.fingerprint;
+    const cxlBuses = o.topology.hostBridges.map((hb) => hb.busNr);
+    // Without a known need, look first: a QEMU that restores the CXL devices needs no re-probe.
+    const first = await readFingerprint(guest, o.reprobeFirst ? `${settleCommand()}\n${reprobeCommand(saved, 10_000, cxlBuses)}` : settleCommand());
+    const restoredUptime = first.settledUptime ?? first.fingerprint.uptime;
+    let now = first.fingerprint;
+    const differences = o.reprobeFirst ? [] : compareFingerprints(saved, now);
+    let repairLog = first.reprobeLog;
+    let reprobed = !!o.reprobeFirst;
+    if (differences.length) {
+      if (o.repair === 'never') throw new UnfaithfulRestore('the restored guest differs from the snapshot', differences);
+      const r = await readFingerprint(guest, reprobeCommand(saved, 10_000, cxlBuses));
+      [now, repairLog, reprobed] = [r.fingerprint, r.reprobeLog, true];
+    }
+    if (reprobed) {
+      const trouble = repairLog.filter((l) => troubleIn(l));
+      await writeFile(join(o.dir, 'restore-reprobe.log'), [...differences.map((d) => `before re-probe: ${d}`), ...repairLog].map((l) => `${l}\n`).join(''));
+      if (trouble.length) throw new UnfaithfulRestore('re-probing the CXL devices after the restore made the kernel complain', trouble);
+      // Port and endpoint probes finish asynchronously: look again for a little while before calling it a difference.
+      const deadline = Date.now() + 2000;
+      let left = compareFingerprints(saved, now);
+      while (left.length && Date.now() < deadline) {
+        await new Promise((res) => setTimeout(res, 200));
+        left = compareFingerprints(saved, (now = (await readFingerprint(guest)).fingerprint));
+      }
+      if (left.length) throw new UnfaithfulRestore('the restored guest differs from the snapshot even after re-probing its CXL devices', left);
+    }
+    const checkMs = Date.now() - t3;
+    const timings: RestoreTimings = { copyMs, loadMs, sshMs, checkMs, totalMs: Date.now() - t0 };
+    const session = guest;
+    let done = false;
+    const shutdown = async (keepFiles = false) => {
+      const t = Date.now();
+      if (done) return 0;
+      done = true;
+      await session.exec('poweroff -f', 2000).catch(() => undefined);
+      session.close();
+      await vm.stop(5000);
+      if (!keepFiles) await rm(backingDir, { recursive: true, force: true });
+      return Date.now() - t;
+    };
+    return {
+      vm,
+      guest: session,
+      cmdline: o.meta.cmdline,
+      argv,
+      port,
+      key: { privateKey, publicBlob: o.meta.publicBlob },
+      hostKey: o.meta.hostKey,
+      backingDir,
+      timings: { bootMs: loadMs, sshMs: sshMs + checkMs },
+      shutdown,
+      [Symbol.asyncDispose]: async () => void (await shutdown()),
+      restore: { timings, differences, reprobed, repairLog, uptime: { saved: saved.uptime, restored: restoredUptime }, fingerprint: now },
+      ...(o.meta.extra !== undefined ? { extra: o.meta.extra } : {}),
+    };
+  } catch (err) {
+    qmp?.close();
+    guest?.close();
+    await vm.stop(0);
+    await rm(backingDir, { recursive: true, force: true });
+    throw err instanceof HarnessError ? err : restoreError('restoring the snapshot failed', [], err);
+  }
+}

@@ -1,0 +1,97 @@
+// Saves a running guest into a snapshot folder: fingerprint, stop, migrate to a file, copy the backing files, resume.
+import { chmod, readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HarnessError } from '../common/errors.ts';
+import type { GuestSession } from '../guest/session.ts';
+import type { RunKey } from '../guest/keys.ts';
+import { migrateToFile, setCapabilities } from '../qemu/migrate.ts';
+import { QmpClient } from '../qemu/qmp.ts';
+import { readFingerprint } from './guest.ts';
+import { SNAPSHOT_FORMAT } from './key.ts';
+import { encodeMeta, FILES, type SnapshotMeta } from './meta.ts';
+import { copySparse } from './sparse.ts';
+
+export interface SaveOptions {
+  /** The running VM's QMP socket (qemuArgv's qmpSocket, or withQmp's). */
+  qmpSocket: string;
+  guest: GuestSession;
+  backingDir: string;
+  key: RunKey;
+  hostKey: string;
+  /** The exact -append of the running VM (it carries the key blob; the restoring QEMU must get the same). */
+  append: string;
+  cmdline: string;
+  consoleLines?: string[];
+  extra?: unknown;
+  /** Resume the VM after the save (default): the caller goes on using it. */
+  resume?: boolean;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** The -append value of a QEMU argv. */
+export function appendOf(argv: string[]): string {
+  const i = argv.indexOf('-append');
+  const v = i >= 0 ? argv[i + 1] : undefined;
+  if (v === undefined) throw new HarnessError('the VM argv has no -append', { stage: 'boot' });
+  return v;
+}
+
+/**
+ * Writes the snapshot into `out` (an empty folder: the cache's temp folder). The guest is stopped from the start of
+ * the migration until the backing files are copied, so the stream and the files are one instant; then resumed.
+ */
+export async function saveSnapshot(o: SaveOptions, out: string): Promise<SnapshotMeta> {
+  const timeoutMs = o.timeoutMs ?? 120_000;
+  const { fingerprint } = await readFingerprint(o.guest);
+  const qmp = await QmpClient.connect(o.qmpSocket, { timeoutMs: 5000, ...(o.signal ? { signal: o.signal } : {}) });
+  let stopped = false;
+  try {
+    await setCapabilities(qmp);
+    const t0 = Date.now();
+    await qmp.execute('stop');
+    stopped = true;
+    const t1 = Date.now();
+    await migrateToFile(qmp, join(out, FILES.state), timeoutMs, o.signal);
+    const migrateMs = Date.now() - t1;
+    await copySparse(o.backingDir, join(out, FILES.backing));
+    if (o.resume !== false) {
+      await qmp.execute('cont');
+      stopped = false;
+    }
+    const saveMs = Date.now() - t0;
+    const backing = await Promise.all(
+      (await readdir(join(out, FILES.backing))).sort().map(async (name) => {
+        const st = await stat(join(out, FILES.backing, name));
+        return { name, apparent: st.size, allocated: st.blocks * 512 };
+      }),
+    );
+    const qemu = qmp.version ? `${qmp.version.qemu.major}.${qmp.version.qemu.minor}.${qmp.version.qemu.micro}${qmp.version.package ? ` (${qmp.version.package.trim()})` : ''}` : 'unknown';
+    const meta: SnapshotMeta = {
+      format: SNAPSHOT_FORMAT,
+      createdAt: new Date().toISOString(),
+      qemu,
+      cmdline: o.cmdline,
+      append: o.append,
+      publicBlob: o.key.publicBlob,
+      hostKey: o.hostKey,
+      fingerprint,
+      backing,
+      stateBytes: (await stat(join(out, FILES.state))).size,
+      saveMs,
+      migrateMs,
+      ...(o.extra !== undefined ? { extra: o.extra } : {}),
+    };
+    await writeFile(join(out, FILES.key), o.key.privateKey, { mode: 0o600 });
+    await chmod(join(out, FILES.key), 0o600);
+    await writeFile(join(out, FILES.console), (o.consoleLines ?? []).map((l) => `${l}\n`).join(''));
+    await writeFile(join(out, FILES.meta), encodeMeta(meta));
+    return meta;
+  } catch (err) {
+    throw err instanceof HarnessError ? err : new HarnessError('saving the snapshot failed', { stage: 'boot', cause: err });
+  } finally {
+    // Leave the VM running as it was found, whatever failed.
+    if (stopped && o.resume !== false) await qmp.execute('cont').catch(() => undefined);
+    qmp.close();
+  }
+}

@@ -1,0 +1,88 @@
+// The boot step with snapshots: restore the post-boot state saved under the boot's key, or boot and offer to save it.
+import { HarnessError } from '../common/errors.ts';
+import { bootGuest, kernelCmdline, type BootOptions, type Booted } from '../run/boot.ts';
+import { placedDevices } from '../topology/place.ts';
+import type { Topology } from '../topology/types.ts';
+import type { SnapshotCache } from './cache.ts';
+import { qemuIdentity, snapshotKey } from './key.ts';
+import type { SnapshotMeta } from './meta.ts';
+import { qmpSocketPath, withQmp } from './qmp-socket.ts';
+import { restoreGuest, UnfaithfulRestore, type Restored } from './restore.ts';
+import { appendOf, saveSnapshot } from './save.ts';
+
+export interface SnapshotOptions {
+  cache: SnapshotCache;
+  /** See RestoreOptions.repair; default 'auto' (re-probe the CXL devices when QEMU did not restore them). */
+  repair?: 'auto' | 'never';
+  log?: (line: string) => void;
+  /**
+   * Topologies worth a snapshot. Default: one Type-3 device. With QEMU 10.0.2 every restore needs the CXL re-probe,
+   * and with two or more devices the re-probe renames endpoints and memdevs and moves bridge windows (probe order and
+   * the kernel's own resource assignment differ from boot), so the restore check refuses them: saving would only cost.
+   * Pass () => true with a QEMU that migrates the CXL devices.
+   */
+  eligible?: (t: Topology) => boolean;
+}
+
+export const oneDevice = (t: Topology): boolean => placedDevices(t).length <= 1;
+
+export interface StartedGuest extends Booted {
+  start: 'boot' | 'snapshot';
+  snapshotKey: string;
+  /** Restore details when start is 'snapshot'. */
+  restore?: Restored['restore'];
+  /** What saveSnapshot(extra) stored, when start is 'snapshot'. */
+  extra?: unknown;
+  /**
+   * Saves this boot's state under its key, unless the key has an entry already (or start is 'snapshot'). Call it once
+   * the boot step passed and before the first scenario changes anything. Never throws: a failed save is logged and
+   * the VM goes on running. Returns the meta when it saved.
+   */
+  saveSnapshot(extra?: unknown): Promise<SnapshotMeta | undefined>;
+}
+
+/** In place of bootGuest(o): the same Booted, from the snapshot cache when it has a faithful one. */
+export async function bootOrRestore(o: BootOptions, s: SnapshotOptions): Promise<StartedGuest> {
+  const log = s.log ?? (() => {});
+  if (!(s.eligible ?? oneDevice)(o.topology)) {
+    const booted = await bootGuest(o);
+    return { ...booted, start: 'boot', snapshotKey: '', saveSnapshot: async () => undefined };
+  }
+  const cmdline = kernelCmdline(o.cmdline, '').cmdline;
+  const key = await snapshotKey({ kernel: o.kernel, image: o.image, topology: o.topology, cmdline, qemu: await qemuIdentity(o.runtime) });
+  const restored = await s.cache
+    .withEntry(key, async () => {
+      const hit = await s.cache.lookup(key);
+      if (!hit) return undefined;
+      const reprobeFirst = s.repair !== 'never' && (await s.cache.needsReprobe(key));
+      const r = await restoreGuest({ runtime: o.runtime, snapshotDir: hit.dir, meta: hit.meta, topology: o.topology, kernel: o.kernel, image: o.image, dir: o.dir, repair: s.repair ?? 'auto', reprobeFirst, timeoutMs: o.readyTimeoutMs, ...(o.signal ? { signal: o.signal } : {}) });
+      if (r.restore.reprobed && !reprobeFirst) await s.cache.learnReprobe(key);
+      return r;
+    }, o.signal)
+    .catch(async (err: unknown) => {
+      if (o.signal?.aborted) throw err;
+      const e = err instanceof HarnessError ? err : new HarnessError('restore failed', { stage: 'boot', cause: err });
+      log(`snapshot ${key}: restore failed, booting instead: ${e.message}`);
+      if (err instanceof UnfaithfulRestore) await s.cache.markUnusable(key, [e.message, ...e.details]);
+      return undefined;
+    });
+  if (restored) {
+    log(`snapshot ${key}: restored in ${restored.restore.timings.totalMs} ms${restored.restore.reprobed ? ' (CXL devices re-probed)' : ''}`);
+    return { ...restored, start: 'snapshot', snapshotKey: key, saveSnapshot: async () => undefined };
+  }
+  const qmpSocket = qmpSocketPath(o.dir);
+  const booted = await bootGuest({ ...o, runtime: withQmp(o.runtime, qmpSocket) });
+  let offered = false;
+  const save = async (extra?: unknown): Promise<SnapshotMeta | undefined> => {
+    if (offered || !booted.vm.running) return undefined;
+    offered = true;
+    try {
+      if (await s.cache.has(key)) return undefined;
+      return await s.cache.store(key, (tmp) => saveSnapshot({ qmpSocket, guest: booted.guest, backingDir: booted.backingDir, key: booted.key, hostKey: booted.hostKey, append: appendOf(booted.argv), cmdline: booted.cmdline, consoleLines: booted.vm.lines, extra, ...(o.signal ? { signal: o.signal } : {}) }, tmp), o.signal);
+    } catch (err) {
+      log(`snapshot ${key}: not saved: ${err instanceof HarnessError ? err.format() : String(err)}`);
+      return undefined;
+    }
+  };
+  return { ...booted, start: 'boot', snapshotKey: key, saveSnapshot: save };
+}
