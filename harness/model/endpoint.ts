@@ -1,6 +1,6 @@
 // Endpoint decoder mode and DPA allocation (drivers/cxl/core/port.c mode_store/dpa_size_store, hdm.c).
 import { accept, refuse, type Result } from './facts.ts';
-import { parseKernelInt, sysfsStreq } from './parse.ts';
+import { outOfRange, parseKernelInt, sysfsStreq, U64_MAX } from './parse.ts';
 import { SZ_256M, type Endpoint, type EndpointDecoder } from './state.ts';
 
 /** cxl_dpa_set_part: QEMU devices register only non-empty partitions (mbox.c add_part), RAM first. */
@@ -21,6 +21,7 @@ function hdmEnd(e: Endpoint): number {
 export function writeDpaSize(e: Endpoint, d: EndpointDecoder, value: string): Result {
   const v = parseKernelInt(value);
   if (v === undefined) return refuse('dpa.unparsable');
+  if (outOfRange(v, U64_MAX)) return refuse('dpa.range');
   if (v % SZ_256M !== 0n) return refuse('dpa.alignment');
   // cxl_dpa_free first, whatever the new size.
   if (d.dpaSize > 0n) {

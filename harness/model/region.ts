@@ -2,7 +2,7 @@
 import { accept, refuse, type Result } from './facts.ts';
 import { detachTarget } from './attach.ts';
 import { releaseRegionDriver } from './binding.ts';
-import { isPow2, parseKernelBool, parseKernelInt, sysfsStreq } from './parse.ts';
+import { INT_MAX, isPow2, outOfRange, parseKernelBool, parseKernelInt, sysfsStreq, U64_MAX } from './parse.ts';
 import { allocateId, SZ_256M, type Mode, type ModelState, type Region, type RootDecoder } from './state.ts';
 
 /** ways_to_eiw: the interleave ways the CXL spec encodes. */
@@ -44,6 +44,7 @@ export function deleteRegion(state: ModelState, root: RootDecoder, value: string
 export function writeWays(state: ModelState, r: Region, value: string): Result {
   const v = parseKernelInt(value);
   if (v === undefined) return refuse('ways.unparsable');
+  if (outOfRange(v, INT_MAX)) return refuse('ways.range');
   const n = Number(v);
   if (!WAYS.includes(n)) return refuse('ways.unsupported');
   const rootWays = rootOf(state, r).targets.length;
@@ -57,6 +58,7 @@ export function writeWays(state: ModelState, r: Region, value: string): Result {
 export function writeGranularity(state: ModelState, r: Region, value: string): Result {
   const v = parseKernelInt(value);
   if (v === undefined) return refuse('granularity.unparsable');
+  if (outOfRange(v, INT_MAX)) return refuse('granularity.range');
   const n = Number(v);
   if (!isPow2(n) || n < 256 || n > 16384) return refuse('granularity.unsupported');
   const root = rootOf(state, r);
@@ -69,6 +71,7 @@ export function writeGranularity(state: ModelState, r: Region, value: string): R
 export function writeSize(state: ModelState, r: Region, value: string): Result {
   const v = parseKernelInt(value);
   if (v === undefined) return refuse('size.unparsable');
+  if (outOfRange(v, U64_MAX)) return refuse('size.range');
   if (v === 0n) {
     if (r.resource === undefined) return accept();
     if (r.state === 'active' || r.state === 'commit') return refuse('size.free-active');

@@ -17,9 +17,9 @@ test('kstrto* refusals: exponent, octal digit 8, bare 0x, sign minus, spaces, em
   for (const v of ['1e309', '08', '0x', '-1', ' 1', '1 ', '', '\n', '1\n\n', 'two', '0x1g']) t.is(parseKernelInt(v), undefined, JSON.stringify(v));
 });
 
-// Bug: kstrtoull (and so kstrtou64/kstrtoint, which go through it) skips one leading '+' (lib/kstrtox.c:
-// "if (s[0] == '+') s++;"), so `echo +268435456 > regionN/size` is a valid size; the model calls it unparsable (EINVAL).
-test.failing('kstrto* accepts a leading plus sign', (t) => {
+// kstrtoull (and so kstrtou64/kstrtoint, which go through it) skips one leading '+' (lib/kstrtox.c:
+// "if (s[0] == '+') s++;"), so `echo +268435456 > regionN/size` is a valid size.
+test('kstrto* accepts a leading plus sign', (t) => {
   t.is(parseKernelInt('+268435456'), 268435456n);
 });
 

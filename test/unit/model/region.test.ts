@@ -12,9 +12,11 @@ const G = (v: number | string) => write('region0/interleave_granularity', v);
 const W = (v: number | string) => write('region0/interleave_ways', v);
 const S = (v: number | bigint | string) => write('region0/size', v);
 
-test('a new RAM region reads as §1.2 says: ram, ways/granularity 0, size 0x0, no resource, not committed', (t) => {
+test('a new RAM region reads as §1.2 says: ram, ways/granularity 0, size 0x0, no resource, not committed, not locked', (t) => {
   t.deepEqual(under(created(t, 'default'), 'cxl/region0/'), {
     mode: 'ram',
+    // ABI sysfs-bus-cxl regionZ/locked: 1 only for a region the platform locked (CXL_REGION_F_LOCK).
+    locked: '0',
     commit: '0',
     size: '0x0',
     resource: '0xffffffffffffffff',
@@ -64,10 +66,9 @@ test('B (root ways 1): interleave_ways 3 EINVAL, 16 and 1 OK; 5 and "two" EINVAL
   refused(t, s, W('two'), 'EINVAL', 'ways.unparsable');
 });
 
-// Bug: interleave_ways_store and interleave_granularity_store return kstrtoint's error as is, and kstrtoint refuses a
-// value outside int with ERANGE (lib/kstrtox.c: "if (tmp != (int)tmp) return -ERANGE;"). The model parses any
-// integer and then calls it unsupported (EINVAL).
-test.failing('interleave_ways and interleave_granularity beyond int range ERANGE', (t) => {
+// interleave_ways_store and interleave_granularity_store return kstrtoint's error as is, and kstrtoint refuses a
+// value outside int with ERANGE (lib/kstrtox.c: "if (tmp != (int)tmp) return -ERANGE;").
+test('interleave_ways and interleave_granularity beyond int range ERANGE', (t) => {
   const s = created(t, 'switch2');
   t.is(step(s, W('4294967296')).errno, 'ERANGE');
   t.is(step(s, G('4294967296')).errno, 'ERANGE');
