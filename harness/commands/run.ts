@@ -1,15 +1,14 @@
 // `cxl-harness run`: scenarios × kernels × topologies on QEMU, compared step by step with the reference model.
-import { join, resolve } from 'node:path';
-import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { bisectExitCode, HarnessError, inputError } from '../common/errors.ts';
 import { projectPath } from '../common/project.ts';
 import { buildGuestImage } from '../image/build.ts';
 import { obtainKernel } from '../kernel/fetch.ts';
 import { parseShard } from '../matrix/shard.ts';
-import { baselineSummary, runSummary, STEP_HEADER, stepLine, testSummary } from '../report/console.ts';
-import { isRuntimeName, openRuntime, RUNTIME_NAMES } from '../runtime/select.ts';
-import type { Job } from '../run/matrix.ts';
-import { loadInputs, run } from '../run/run.ts';
+import { isRuntimeName, RUNTIME_NAMES } from '../runtime/select.ts';
+import { loadInputs } from '../run/run.ts';
+import { runSession } from '../run/session.ts';
+import { SnapshotCache } from '../snapshot/cache.ts';
 import { showCommand } from '../run/show.ts';
 import { parseOptions } from './options.ts';
 import type { Command } from './types.ts';
@@ -27,8 +26,18 @@ const USAGE = `usage: cxl-harness run [SCENARIO_OR_DIR ...] [options]
   --shard I/N          run only shard I of N of the matrix (merge the reports with cxl-harness merge)
   --json F, --junit F, --tap F, --kcidb F   write the report in these formats too
   --artifacts DIR      where run folders go (default ./artifacts)
+  --bundle WHEN        reproduction bundles (replay with cxl-harness replay): failures (default: fail, gap, error),
+                       always, never
+  --keep-failed        stop a failing test at its first failing step and keep its guest running as that step left
+                       it (the group goes on with a fresh boot); after the run, wait for Ctrl-C or cxl-harness stop;
+                       look inside with cxl-harness shell RUN_DIR
+  --keep               keep each boot group's last guest running the same way
+  --snapshots          restore a saved post-boot state instead of booting (about 1 s instead of 9 s) where QEMU's
+                       restore is faithful: QEMU 10.0 saves no CXL device state, so the guest re-probes the CXL
+                       devices after a restore, which holds for one-device topologies only; others boot as usual
   --runtime R          host (default) or docker: run QEMU and kernel builds in containers of the harness image
   --timeout-scale X    multiply every timeout (slow machines)
+  --timeout MINUTES    stop the whole run after this long (exit 4; artifacts are kept)
   --baseline           with src:… and --series: also run the tree without the series and print what the series
                        changed (fixed, regressed, changed errno, …) and the drivers and attributes it adds that no
                        step touches; exit 1 only on a regression
@@ -54,8 +63,13 @@ const OPTIONS = {
   tap: { type: 'string' },
   kcidb: { type: 'string' },
   artifacts: { type: 'string', default: 'artifacts' },
+  bundle: { type: 'string', default: 'failures' },
+  keep: { type: 'boolean', default: false },
+  snapshots: { type: 'boolean', default: false },
+  'keep-failed': { type: 'boolean', default: false },
   runtime: { type: 'string', default: 'host' },
   'timeout-scale': { type: 'string', default: '1' },
+  timeout: { type: 'string' },
   'doc-strict': { type: 'boolean', default: false },
   baseline: { type: 'boolean', default: false },
   'strict-series': { type: 'boolean', default: false },
@@ -63,29 +77,14 @@ const OPTIONS = {
   'show-command': { type: 'boolean', default: false },
 } as const;
 
+const BUNDLE_POLICIES = ['failures', 'always', 'never'] as const;
+const isBundlePolicy = (s: string): s is (typeof BUNDLE_POLICIES)[number] => (BUNDLE_POLICIES as readonly string[]).includes(s);
+
 function positiveNumber(option: string, text: string | undefined, integer: boolean): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
   if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw inputError('command line', `--${option}`, text, integer ? 'a whole number from 1' : 'a number above 0, e.g. 2.5');
   return n;
-}
-
-/** Console output: live when one VM runs; otherwise each test's lines are printed together when it ends. */
-function consoleEvents(parallel: boolean) {
-  const out = (s: string) => process.stdout.write(`${s}\n`);
-  const buffers = new Map<Job, string[]>();
-  const emit = (job: Job, line: string) => (parallel ? buffers.set(job, [...(buffers.get(job) ?? []), line]) : out(line));
-  return {
-    log: out,
-    testStart: (job: Job, shared: boolean) => emit(job, `\n${job.id}  (${job.scenario.file})${shared ? '  on the same boot' : ''}\n${STEP_HEADER}`),
-    step: (job: Job, r: Parameters<typeof stepLine>[0]) => emit(job, stepLine(r)),
-    testEnd: (job: Job, r: Parameters<typeof testSummary>[0]) => {
-      if (r.verdict === 'n/a' && !buffers.has(job) && r.steps.length === 0) return out(`  N/A  ${r.id}: ${r.reason}`);
-      emit(job, testSummary(r));
-      if (parallel) out((buffers.get(job) ?? []).join('\n'));
-      buffers.delete(job);
-    },
-  };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -98,6 +97,8 @@ async function main(argv: string[]): Promise<number> {
   const runtimeName = v.runtime;
   if (!isRuntimeName(runtimeName)) throw inputError('command line', '--runtime', runtimeName, `one of: ${RUNTIME_NAMES.join(', ')}`);
   const baseline = v.baseline || v['strict-series'];
+  const bundle = v.bundle;
+  if (!isBundlePolicy(bundle)) throw inputError('command line', '--bundle', bundle, `one of: ${BUNDLE_POLICIES.join(', ')}`);
   const common = { scenarios, kernels, series: v.series ?? [], topologies, variants: v.variant ?? [], baseline, ...(v.modules ? { modules: v.modules } : {}), ...(v['config-fragment'] ? { configFragment: v['config-fragment'] } : {}) };
   if (v['show-command']) {
     const inputs = await loadInputs(common);
@@ -114,43 +115,30 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   }
-  const abort = new AbortController();
-  const onSignal = () => {
-    process.stderr.write('\ninterrupted: stopping the guests and writing artifacts (Ctrl-C again to force)\n');
-    abort.abort();
-    process.once('SIGINT', () => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const runtime = await openRuntime(runtimeName, (l) => process.stdout.write(`${l}\n`), { mounts: [resolve(v.artifacts)], signal: abort.signal });
-  const parallel = (jobs ?? Math.floor(availableParallelism() / 2)) > 1;
-  try {
-    const report = await run({
-      ...common,
-      append: v.append ?? [],
-      artifacts: v.artifacts,
-      ...(jobs ? { jobs } : {}),
-      ...(v.shard ? { shard: parseShard(v.shard) } : {}),
-      runtime,
-      timeoutScale,
-      docStrict: v['doc-strict'],
-      strictSeries: v['strict-series'],
-      outputs: { ...(v.json ? { json: v.json } : {}), ...(v.junit ? { junit: v.junit } : {}), ...(v.tap ? { tap: v.tap } : {}), ...(v.kcidb ? { kcidb: v.kcidb } : {}) },
-      signal: abort.signal,
-      events: consoleEvents(parallel),
-    });
-    if (report.baseline) process.stdout.write(`\n${baselineSummary(report.baseline)}\n`);
-    process.stdout.write(`\n${runSummary(report)}\n`);
-    return v.bisect ? bisectExitCode(report.exitCode) : report.exitCode;
-  } catch (err) {
+  const report = await runSession({
+    ...common,
+    append: v.append ?? [],
+    artifacts: v.artifacts,
+    ...(jobs ? { jobs } : {}),
+    ...(v.shard ? { shard: parseShard(v.shard) } : {}),
+    runtimeName,
+    timeoutScale,
+    ...(v.timeout ? { timeoutMinutes: positiveNumber('timeout', v.timeout, false)! } : {}),
+    docStrict: v['doc-strict'],
+    strictSeries: v['strict-series'],
+    bundle,
+    ...(v.snapshots ? { snapshots: new SnapshotCache({ log: (l) => process.stdout.write(`${l}\n`) }) } : {}),
+    keep: v.keep ? 'always' : v['keep-failed'] ? 'failures' : 'never',
+    outputs: { ...(v.json ? { json: v.json } : {}), ...(v.junit ? { junit: v.junit } : {}), ...(v.tap ? { tap: v.tap } : {}), ...(v.kcidb ? { kcidb: v.kcidb } : {}) },
+  }).catch((err: unknown) => {
     if (v.bisect && err instanceof HarnessError) {
       process.stderr.write(`${err.format()}\n`);
       return bisectExitCode(err.exitCode);
     }
     throw err;
-  } finally {
-    await runtime.close();
-  }
+  });
+  if (typeof report === 'number') return report;
+  return v.bisect ? bisectExitCode(report.exitCode) : report.exitCode;
 }
 
 export const runCommand: Command = { name: 'run', summary: 'run scenarios on kernels × topologies and compare every step with the model', usage: USAGE, main };

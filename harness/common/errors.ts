@@ -56,6 +56,11 @@ export function interrupted(stage: Stage): HarnessError {
   return new HarnessError('interrupted', { stage, exitCode: EXIT.interrupted });
 }
 
+/** Why an aborted run stopped: the reason it was aborted with (a timeout), else Ctrl-C. */
+export function stopped(signal: AbortSignal | undefined, stage: Stage): HarnessError {
+  return signal?.reason instanceof HarnessError ? signal.reason : interrupted(stage);
+}
+
 /** Bad user input: names the file, the field, the value and what would be accepted. */
 export function inputError(file: string, field: string, value: unknown, accepted: string): HarnessError {
   return new HarnessError(`${file}: ${field}: ${JSON.stringify(value)} is not accepted; ${accepted}`, {

@@ -10,10 +10,33 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** A command the guest did not answer in time: the guest hangs, or the host is too slow for it (--timeout-scale). */
+export class GuestTimeout extends HarnessError {
+  constructor(message: string) {
+    super(message, { stage: 'guest' });
+  }
+}
+
 export type WriteResult = { ok: true } | { ok: false; errno: string; message: string };
 
 export class GuestSession implements AsyncDisposable {
-  private constructor(private readonly client: ssh2.Client) {}
+  /** Set once the connection is gone; every later or pending command fails naming why. */
+  private lost?: string;
+  private closing = false;
+
+  private constructor(private readonly client: ssh2.Client) {
+    const gone = (why: string) => () => {
+      if (!this.closing) this.lost ??= why;
+    };
+    client.on('close', gone('the SSH connection to the guest closed'));
+    client.on('end', gone('the guest ended the SSH connection'));
+    client.on('error', (err) => gone(`the SSH connection to the guest failed: ${err.message}`)());
+  }
+
+  /** Why the session is no longer usable, if it is not. */
+  get lostReason(): string | undefined {
+    return this.lost;
+  }
 
   /** Connects, pinning the host key the guest announced on its console; retries until `timeoutMs`. */
   static async connect(opts: { port: number; privateKey: string; hostKey: string; timeoutMs: number; signal?: AbortSignal }): Promise<GuestSession> {
@@ -32,20 +55,23 @@ export class GuestSession implements AsyncDisposable {
   }
 
   exec(command: string, timeoutMs = 30_000): Promise<ExecResult> {
+    if (this.lost) return Promise.reject(new HarnessError(`${this.lost} (before: ${command})`, { stage: 'guest' }));
     return new Promise((resolve, reject) => {
       this.client.exec(command, (err, stream) => {
-        if (err) return reject(new HarnessError(`ssh exec failed: ${command}`, { stage: 'guest', cause: err }));
+        if (err) return reject(new HarnessError(this.lost ? `${this.lost} (during: ${command})` : `ssh exec failed: ${command}`, { stage: 'guest', cause: err }));
         let stdout = '';
         let stderr = '';
         const timer = setTimeout(() => {
           stream.close();
-          reject(new HarnessError(`guest command timed out after ${timeoutMs} ms: ${command}`, { stage: 'guest' }));
+          reject(new GuestTimeout(`the guest did not answer within ${timeoutMs} ms: ${command}`));
         }, timeoutMs);
         stream.on('data', (d: Buffer) => (stdout += d.toString()));
         stream.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
         stream.on('close', (code: number | null) => {
           clearTimeout(timer);
-          resolve({ code: code ?? -1, stdout, stderr });
+          // No exit status: the channel died with the connection, not with the command.
+          if (code === null || code === undefined) reject(new HarnessError(`${this.lost ?? 'the SSH channel closed without an exit status'} (during: ${command})`, { stage: 'guest' }));
+          else resolve({ code, stdout, stderr });
         });
       });
     });
@@ -102,7 +128,34 @@ export class GuestSession implements AsyncDisposable {
     }
   }
 
+  /**
+   * A user's session: `command` (or a login shell) with the caller's terminal attached; a pseudo-terminal only
+   * when stdin is one. Resolves with the exit status.
+   */
+  attach(command: string | undefined, io: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }): Promise<number> {
+    const tty = io.stdin.isTTY === true;
+    const pty = tty ? { term: process.env.TERM ?? 'vt100', rows: io.stdout.rows ?? 24, cols: io.stdout.columns ?? 80 } : false;
+    return new Promise((resolve, reject) => {
+      const started = (err: Error | undefined, stream: ssh2.ClientChannel) => {
+        if (err) return reject(new HarnessError('the guest refused the session', { stage: 'guest', cause: err }));
+        if (tty) io.stdin.setRawMode(true);
+        io.stdin.pipe(stream);
+        stream.pipe(io.stdout, { end: false });
+        stream.stderr.pipe(io.stderr, { end: false });
+        stream.on('close', (code: number | null) => {
+          if (tty) io.stdin.setRawMode(false);
+          io.stdin.unpipe(stream);
+          io.stdin.pause();
+          resolve(code ?? 255);
+        });
+      };
+      if (command === undefined) this.client.shell(pty || {}, started);
+      else this.client.exec(command, { pty }, started);
+    });
+  }
+
   close(): void {
+    this.closing = true;
     this.client.end();
   }
 

@@ -12,18 +12,32 @@ import type { KernelImage } from './types.ts';
 /** Suites that carry kernels: 6.1 (bookworm), 6.12 (trixie), 7.2 (sid), 7.3 release candidates (experimental). */
 const KERNEL_SUITES = ['bookworm', 'trixie', 'sid', 'experimental'];
 
-export async function fetchDebianKernel(version: string, spec: string): Promise<KernelImage> {
+/** A pinned kernel already unpacked in the cache: replays work offline and after the archive moved on. */
+async function cachedPin(version: string, pin: string): Promise<{ name: string; version: string } | undefined> {
+  const root = cachePath('kernels', 'debian');
+  const names = (await exists(root)) ? await readdir(root) : [];
+  const name = kernelPackageNames(names.filter((n) => n.endsWith(`_${pin}`)).map((n) => n.slice(0, -pin.length - 1)), version)[0];
+  return name ? { name, version: pin } : undefined;
+}
+
+export async function fetchDebianKernel(version: string, spec: string, pin?: string): Promise<KernelImage> {
+  const cached = pin ? await cachedPin(version, pin) : undefined;
   const apt = new PrivateApt('kernels', KERNEL_SUITES, 'kernel');
-  await apt.ensureLists();
-  const pick = await apt.memo(`kernel ${version}`, async () => {
-    const names = kernelPackageNames(await apt.search(kernelSearchRegex(version)), version);
-    const candidates = (await Promise.all(names.map(async (name) => (await apt.versions(name)).map((v) => ({ name, version: v }))))).flat();
-    return (await newest(candidates)) ?? null;
-  });
+  if (!cached) await apt.ensureLists();
+  const pick =
+    cached ??
+    (await apt.memo(`kernel ${version}${pin ? `=${pin}` : ''}`, async () => {
+      const names = kernelPackageNames(await apt.search(kernelSearchRegex(version)), version);
+      const candidates = (await Promise.all(names.map(async (name) => (await apt.versions(name)).map((v) => ({ name, version: v }))))).flat();
+      return (pin ? candidates.find((c) => c.version === pin) : await newest(candidates)) ?? null;
+    }));
   if (!pick) {
-    throw new HarnessError(`no Debian amd64 kernel package for version ${version}`, {
+    throw new HarnessError(`no Debian amd64 kernel package for version ${version}${pin ? ` at package version ${pin}` : ''}`, {
       stage: 'input',
-      details: [`searched ${KERNEL_SUITES.join(', ')} for linux-binary-${version}*-amd64 and linux-image-${version}*-amd64`, 'accepted: a version Debian ships, e.g. debian:6.1, debian:6.12, debian:7.2, debian:7.3'],
+      details: [
+        `searched ${KERNEL_SUITES.join(', ')} for linux-binary-${version}*-amd64 and linux-image-${version}*-amd64${pin ? `, version ${pin}, and the cache` : ''}`,
+        pin ? 'the archive keeps only current versions: a replay of an older package needs the cache it was recorded with, or drop the pin' : 'accepted: a version Debian ships, e.g. debian:6.1, debian:6.12, debian:7.2, debian:7.3',
+      ],
     });
   }
   const modulesPkg = modulesPackageFor(pick.name);

@@ -1,5 +1,5 @@
 // A kernel the user built: a bzImage path and optionally its installed modules folder.
-import { basename, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { inputError } from '../common/errors.ts';
 import { exists } from '../common/fs.ts';
 import type { KernelImage } from './types.ts';
@@ -9,6 +9,8 @@ export async function localKernel(bzImage: string, spec: string, modulesDir?: st
   if (modulesDir && !(await exists(resolve(modulesDir, 'kernel')))) {
     throw inputError('command line', '--modules', modulesDir, 'a /lib/modules/<release> folder (it must contain kernel/)');
   }
+  // A source build (and a replayed bundle) keeps the series' kselftests beside its bzImage.
+  const selftests = join(dirname(resolve(bzImage)), 'selftests');
   return {
     spec,
     // Without modules the release is only known once the guest runs `uname -r`.
@@ -16,5 +18,6 @@ export async function localKernel(bzImage: string, spec: string, modulesDir?: st
     vmlinuz: resolve(bzImage),
     ...(modulesDir ? { modulesDir: resolve(modulesDir) } : {}),
     packages: [],
+    ...((await exists(join(selftests, 'tools/testing/selftests'))) ? { selftests } : {}),
   };
 }

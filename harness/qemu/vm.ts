@@ -1,7 +1,7 @@
 // One QEMU process: started through the runtime, console teed to the run's log, stopped on every path and only as itself.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { HarnessError, interrupted } from '../common/errors.ts';
+import { HarnessError, stopped } from '../common/errors.ts';
 import type { ProcessHandle, Runtime } from '../runtime/types.ts';
 import { troubleExcerpt, troubleIn } from './console.ts';
 
@@ -62,7 +62,7 @@ export class Vm implements AsyncDisposable {
         if (m) done(() => resolve(m));
         else if (troubleIn(line) === 'panic') done(() => reject(this.failure('the guest kernel panicked')));
       };
-      const onAbort = () => done(() => reject(interrupted('boot')));
+      const onAbort = () => done(() => reject(stopped(signal, 'boot')));
       const timer = setTimeout(() => done(() => reject(this.failure(`no console line matching ${re} within ${timeoutMs} ms`))), timeoutMs);
       this.listeners.add(onLine);
       signal?.addEventListener('abort', onAbort, { once: true });

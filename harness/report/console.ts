@@ -30,6 +30,8 @@ export function stepLine(r: StepRecord): string {
 
 export const STEP_HEADER = `       #  ${pad('step', 52)} ${pad('expected', 16)} ${pad('observed', 16)}   time`;
 
+const size = (bytes: number) => (bytes < 1024 ** 2 ? `${Math.ceil(bytes / 1024)} KiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`);
+
 export function testSummary(r: TestReport): string {
   const t = r.timings;
   return [
@@ -38,6 +40,8 @@ export function testSummary(r: TestReport): string {
     ...(r.leftChanged?.length ? [`  left the guest changed (${r.leftChanged.length} differences, e.g. ${formatFinding(r.leftChanged[0]!)}): the next scenario boots afresh`] : []),
     ...(r.error ? [r.error.split('\n').map((l) => `  ${l}`).join('\n')] : []),
     `  artifacts: ${r.artifacts}`,
+    ...(r.bundle ? [`  bundle: ${r.bundle.path} (${size(r.bundle.bytes)}; cxl-harness replay ${r.bundle.path})`] : []),
+    ...(r.bundleError ? [`  no bundle: ${r.bundleError}`] : []),
   ].join('\n');
 }
 

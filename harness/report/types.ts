@@ -106,6 +106,8 @@ export interface TestReport {
   artifacts: string;
   /** The reproduction bundle written for this test, and its size. */
   bundle?: { path: string; bytes: number };
+  /** Why the bundle could not be written (the verdict stands). */
+  bundleError?: string;
 }
 
 export interface KernelCapabilities {

@@ -2,7 +2,7 @@
 // reuses a boot only if the guest's state equals its post-boot state.
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { HarnessError, interrupted } from '../common/errors.ts';
+import { HarnessError, stopped } from '../common/errors.ts';
 import { diffSnapshots } from '../diff/diff.ts';
 import { render } from '../model/render.ts';
 
@@ -19,7 +19,11 @@ import { modelDrivers } from '../model/drivers.ts';
 import { initialState, type ModelState } from '../model/state.ts';
 import type { BootGroup, Job } from './matrix.ts';
 import { observe } from './observe.ts';
-import { CRASHED, runSteps } from './steps.ts';
+import { writeTestBundle } from './bundle-test.ts';
+import type { Holds } from './hold.ts';
+import type { SnapshotCache } from '../snapshot/cache.ts';
+import { bootOrRestore, type StartedGuest } from '../snapshot/start.ts';
+import { CRASHED, HUNG, runSteps, type StepsOutcome } from './steps.ts';
 
 export interface GroupOptions {
   runtime: Runtime;
@@ -33,7 +37,23 @@ export interface GroupOptions {
   onStep(job: Job, r: StepRecord): void;
   onEnd(job: Job, r: TestReport): void;
   onBoot(b: BootReport): void;
+  /** Which tests get a reproduction bundle. */
+  bundle: BundlePolicy;
+  /** The user's --append parameters, recorded in bundles. */
+  append: string[];
+  /** QEMU's version, recorded in bundles. */
+  qemu?: string;
+  /** Which guests stay running for a look inside: a failing test's, or each group's last. */
+  keep: KeepPolicy;
+  holds: Holds;
+  /** Restore post-boot snapshots from this cache (and save new ones) instead of booting, where it is faithful. */
+  snapshots?: SnapshotCache;
+  log(line: string): void;
 }
+
+export type KeepPolicy = 'never' | 'failures' | 'always';
+
+export type BundlePolicy = 'failures' | 'always' | 'never';
 
 interface Live {
   booted: Booted;
@@ -62,10 +82,11 @@ export async function runGroup(group: BootGroup, o: GroupOptions): Promise<TestR
   };
   try {
     for (const job of group.jobs) {
-      if (o.signal?.aborted) throw interrupted('steps');
+      if (o.signal?.aborted) throw stopped(o.signal, 'steps');
       const dir = testDir(o.dir, job);
       await mkdir(dir, { recursive: true });
       for (const src of job.scenario.sources) await copyFile(src, join(dir, basename(src)));
+      let snapshots: StepsOutcome['snapshots'] = [];
       const report: TestReport = { id: job.id, kernel: job.kernel.spec, topology: job.topology.topology.name, scenario: job.scenario.name, variant: job.variant.name, file: job.scenario.file, cmdline: '', verdict: 'error', rootCauses: 0, steps: [], timings: {}, artifacts: dir };
       try {
         if ('notApplicable' in job.expansion) {
@@ -80,15 +101,20 @@ export async function runGroup(group: BootGroup, o: GroupOptions): Promise<TestR
           const index = o.nextBoot();
           const bootDir = join(o.dir, `boot-${index}`);
           await mkdir(bootDir, { recursive: true });
-          const booted = await bootGuest({ runtime: o.runtime, kernel: job.kernel.image, image: job.kernel.guest, topology: job.topology.topology, cmdline: job.cmdline, dir: bootDir, readyTimeoutMs: 90_000 * o.timeoutScale, ...(o.signal ? { signal: o.signal } : {}) });
+          const bootOptions = { runtime: o.runtime, kernel: job.kernel.image, image: job.kernel.guest, topology: job.topology.topology, cmdline: job.cmdline, dir: bootDir, readyTimeoutMs: 90_000 * o.timeoutScale, ...(o.signal ? { signal: o.signal } : {}) };
+          const booted: Booted & Partial<StartedGuest> = o.snapshots ? await bootOrRestore(bootOptions, { cache: o.snapshots, log: o.log }) : await bootGuest(bootOptions);
+          const restored = booted.start === 'snapshot';
           Object.assign(report.timings, booted.timings);
-          const start = await startState(booted, job.topology.topology, job.kernel.appliedSeries, o.timeoutScale).catch(async (err: unknown) => {
+          // A restore passed the fingerprint check against the saved guest, so the boot step saved with it still holds.
+          const saved = restored ? (booted.extra as StartState | undefined) : undefined;
+          const start = saved ?? (await startState(booted, job.topology.topology, job.kernel.appliedSeries, o.timeoutScale).catch(async (err: unknown) => {
             await booted.shutdown();
             throw err;
-          });
+          }));
+          if (booted.saveSnapshot && !restored && start.record.pass) await booted.saveSnapshot(start);
           live = { booted, start, baseline: start.state, index };
           job.kernel.report.capabilities ??= reportCapabilities(start.caps);
-          o.onBoot({ index, kernel: job.kernel.spec, topology: job.topology.topology.name, cmdline: booted.cmdline, start: 'boot', ...booted.timings, graph: start.graph, artifacts: bootDir });
+          o.onBoot({ index, kernel: job.kernel.spec, topology: job.topology.topology.name, cmdline: booted.cmdline, start: restored ? 'snapshot' : 'boot', ...booted.timings, ...(booted.restore ? { restoreMs: booted.restore.timings.totalMs } : {}), graph: start.graph, artifacts: bootDir });
           first = start.record;
         }
         report.boot = live.index;
@@ -115,21 +141,25 @@ export async function runGroup(group: BootGroup, o: GroupOptions): Promise<TestR
             const drivers = modelDrivers(caps.series);
             return { names, fresh: initialState(job.topology.topology, names, { ...caps, cxlDrivers: drivers.cxl, daxDrivers: drivers.dax }) };
           };
-          const ctx = { scenario: job.scenario.name, surface: job.kernel.surface, kexec, ...(job.kernel.image.selftests ? { selftests: job.kernel.image.selftests } : {}), get guest() { return booted.guest; }, vm: live.booted.vm, topology: job.topology.topology, backingDir: live.booted.backingDir, release: caps.release, blockSize: caps.blockSizeBytes, timeoutScale: o.timeoutScale, ...(o.signal ? { signal: o.signal } : {}) };
+          const ctx = { scenario: job.scenario.name, surface: job.kernel.surface, kexec, ...(job.kernel.image.selftests ? { selftests: job.kernel.image.selftests } : {}), get guest() { return booted.guest; }, vm: live.booted.vm, topology: job.topology.topology, backingDir: live.booted.backingDir, release: caps.release, blockSize: caps.blockSizeBytes, timeoutScale: o.timeoutScale, stopAtFailure: o.keep === 'failures', ...(o.signal ? { signal: o.signal } : {}) };
           const out = await runSteps(ctx, job.steps, live.baseline, roles, (r) => o.onStep(job, r));
           report.steps.push(...out.records);
+          snapshots = out.snapshots;
           if (out.selftests.length) report.selftests = out.selftests;
           live.baseline = carryModes(live.baseline, out.state);
           report.timings.stepsMs = Date.now() - t0;
-          if (o.signal?.aborted) throw interrupted('steps');
+          if (o.signal?.aborted) throw stopped(o.signal, 'steps');
           if (out.notApplicable) {
             report.verdict = report.steps.every((s) => s.pass) ? 'n/a' : 'fail';
             report.reason = out.notApplicable;
           } else report.verdict = verdictOf(report.steps, out.records.length === job.steps.length);
         }
         // A crashed kernel (the step recorded its console trouble) gets no more commands: power off.
-        if (!live.booted.vm.running || report.steps.some((x) => x.observed.message === CRASHED)) await powerOff(report);
-        else {
+        if (!live.booted.vm.running || report.steps.some((x) => x.observed.message === CRASHED || x.observed.message?.startsWith(HUNG))) await powerOff(report);
+        else if (o.keep === 'failures' && (report.verdict === 'fail' || report.verdict === 'gap')) {
+          await o.holds.hold(live.booted, o.dir, live.index, job.id);
+          live = undefined;
+        } else {
           live.check = await restoredCheck(live);
           if (!live.check.pass) {
             report.leftChanged = live.check.findings;
@@ -146,14 +176,35 @@ export async function runGroup(group: BootGroup, o: GroupOptions): Promise<TestR
       } finally {
         summarise(report);
         await writeFile(join(dir, 'steps.json'), JSON.stringify(report, null, 2));
+        if (snapshots.length) await writeFile(join(dir, 'snapshots.jsonl'), snapshots.map((x) => JSON.stringify(x)).join('\n') + '\n');
+        if (wantsBundle(o.bundle, report)) await bundleTest(job, report, dir, o);
         reports.push(report);
         o.onEnd(job, report);
       }
     }
   } finally {
+    if (live && o.keep === 'always' && live.booted.vm.running && !o.signal?.aborted) {
+      await o.holds.hold(live.booted, o.dir, live.index, reports.at(-1)?.id ?? '');
+      live = undefined;
+    }
     await powerOff(reports.at(-1));
   }
   return reports;
+}
+
+function wantsBundle(policy: BundlePolicy, r: TestReport): boolean {
+  if (r.verdict === 'n/a' && !r.steps.length) return false;
+  return policy === 'always' || (policy === 'failures' && (r.verdict === 'fail' || r.verdict === 'gap' || r.verdict === 'error'));
+}
+
+/** A bundle that cannot be written is noted on the test; it never changes the verdict. */
+async function bundleTest(job: Job, report: TestReport, dir: string, o: GroupOptions): Promise<void> {
+  try {
+    report.bundle = await writeTestBundle(job, report, dir, o.dir, o.append, o.qemu);
+  } catch (err) {
+    report.bundleError = err instanceof HarnessError ? err.format() : String(err);
+  }
+  await writeFile(join(dir, 'steps.json'), JSON.stringify(report, null, 2));
 }
 
 /** fail on any failing step; else gap if a step had no prediction; pass otherwise (known differences pass). */

@@ -1,10 +1,8 @@
 // A whole run: validate every input, provision, obtain each kernel and its image, then the matrix of boot groups in
 // parallel; one report, written on every path.
-import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { EXIT, HarnessError, inputError, interrupted } from '../common/errors.ts';
-import { projectPath } from '../common/project.ts';
+import { EXIT, HarnessError, inputError, stopped } from '../common/errors.ts';
 import { provisionHost } from '../host/provision.ts';
 import { probeQemu, QEMU } from '../qemu/binary.ts';
 import { buildGuestImage } from '../image/build.ts';
@@ -26,12 +24,14 @@ import type { Scenario } from '../scenario/types.ts';
 import { loadTopologies, type LoadedTopology } from '../topology/load.ts';
 import { hostMemoryMiB } from '../topology/place.ts';
 import { prepareArtifacts } from './artifacts.ts';
-import { runGroup } from './group.ts';
+import { runGroup, type BundlePolicy, type KeepPolicy } from './group.ts';
+import { Holds } from './hold.ts';
+import type { SnapshotCache } from '../snapshot/cache.ts';
+import { HARNESS_VERSION } from './version.ts';
 import { diffSurface, touched } from './surface.ts';
 import { bootGroups, buildJobs, type Job, type PreparedKernel } from './matrix.ts';
 import { defaultJobs, memoryBudgetMiB, QEMU_OVERHEAD_MIB, schedule } from './schedule.ts';
 
-export const HARNESS_VERSION = (JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version: string }).version;
 
 export interface RunOptions {
   scenarios: string[];
@@ -54,6 +54,12 @@ export interface RunOptions {
   baseline: boolean;
   /** A series run fails when the series adds drivers or attributes no scenario step touches (implies baseline). */
   strictSeries: boolean;
+  /** Which tests get a reproduction bundle (default: those that fail, gap or error). */
+  bundle?: BundlePolicy;
+  /** Restore post-boot snapshots instead of booting where QEMU's restore is faithful (--snapshots). */
+  snapshots?: SnapshotCache;
+  /** Which guests stay running after their test, and who holds them (session.ts waits, then releases). */
+  keep?: { policy: KeepPolicy; holds: Holds };
   signal?: AbortSignal;
   events: {
     log(line: string): void;
@@ -177,6 +183,13 @@ export async function run(o: RunOptions): Promise<RunReport> {
           timeoutScale: o.timeoutScale,
           ...(o.signal ? { signal: o.signal } : {}),
           nextBoot: () => ++boots,
+          bundle: o.bundle ?? 'failures',
+          keep: o.keep?.policy ?? 'never',
+          ...(o.snapshots ? { snapshots: o.snapshots } : {}),
+          log: o.events.log,
+          holds: o.keep?.holds ?? new Holds(o.events.log),
+          append: o.append,
+          ...(report.qemu ? { qemu: report.qemu } : {}),
           onStart: o.events.testStart,
           onStep: o.events.step,
           onEnd: (job, r) => o.events.testEnd(job, r),
@@ -189,7 +202,7 @@ export async function run(o: RunOptions): Promise<RunReport> {
       },
       () => o.signal?.aborted === true,
     );
-    if (o.signal?.aborted) throw interrupted('steps');
+    if (o.signal?.aborted) throw stopped(o.signal, 'steps');
     if (failures.length) throw failures[0];
     report.tests.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     report.boots.sort((a, b) => a.index - b.index);

@@ -2,7 +2,7 @@
 // trouble. A step fails only on differences new at that step; those carried from an earlier step are shown once.
 import { HarnessError } from '../common/errors.ts';
 import { diffSnapshots, type Finding } from '../diff/diff.ts';
-import type { GuestSession } from '../guest/session.ts';
+import { GuestTimeout, type GuestSession } from '../guest/session.ts';
 import { fact as factOf } from '../model/facts.ts';
 import { explain } from '../model/known.ts';
 import { afterKexec } from '../model/kexec.ts';
@@ -23,6 +23,15 @@ import { runSelftest } from './selftest.ts';
 import { readSurface } from './surface.ts';
 
 export const CRASHED = 'the guest kernel crashed during this step';
+export const HUNG = 'the guest stopped answering during this step (hung; --timeout-scale gives a slow host more time)';
+
+/** What broke when neither the kernel crashed nor the guest hung: QEMU went away, or the SSH session did. */
+function stepError(ctx: StepContext, index: number, name: string, err: unknown): HarnessError {
+  const why = err instanceof Error ? err.message : String(err);
+  if (!ctx.vm.running) return new HarnessError(`step ${index} (${name}): QEMU exited during the step (${ctx.vm.label})`, { stage: 'boot', details: ctx.vm.lines.slice(-10).map((l) => `console: ${l}`), cause: err });
+  if (ctx.guest.lostReason) return new HarnessError(`step ${index} (${name}): ${ctx.guest.lostReason}`, { stage: 'guest', cause: err });
+  return err instanceof HarnessError ? err : new HarnessError(`step ${index} (${name}): ${why}`, { stage: 'steps', cause: err });
+}
 
 export interface StepContext {
   scenario: string;
@@ -40,6 +49,8 @@ export interface StepContext {
   /** Starts the next kernel (kexec) and returns its fresh model state and object names. */
   kexec?: () => Promise<{ fresh: ModelState; names: GuestNames }>;
   signal?: AbortSignal;
+  /** Stop after the first failing step, leaving the guest as that step left it (--keep-failed). */
+  stopAtFailure?: boolean;
 }
 
 export interface StepsOutcome {
@@ -48,6 +59,8 @@ export interface StepsOutcome {
   /** Set when a `requires` step found the guest without the capability: the scenario is not applicable. */
   notApplicable?: string;
   selftests: SelftestCase[];
+  /** The guest's state after each step, for the test's artifacts and bundle. */
+  snapshots: { step: number; snapshot: Record<string, string> }[];
 }
 
 /** Kernel trouble printed on the console since `mark`, waiting a moment for a dying guest to finish printing. */
@@ -66,6 +79,7 @@ function factRef(id: string | undefined): FactRef[] | undefined {
 export async function runSteps(ctx: StepContext, steps: Step[], start: ModelState, roles: RoleContext, onStep: (r: StepRecord) => void): Promise<StepsOutcome> {
   const records: StepRecord[] = [];
   const selftests: SelftestCase[] = [];
+  const snapshots: StepsOutcome['snapshots'] = [];
   let state = start;
   /** Snapshot keys that already differed after the previous step, with the step where each first did. */
   let open = new Map<string, number>();
@@ -113,8 +127,11 @@ export async function runSteps(ctx: StepContext, steps: Step[], start: ModelStat
     } catch (err) {
       // A guest that dies or hangs during a step: the console says why, and the step is where it happened.
       const crash = await consoleTrouble(ctx.vm, consoleMark);
-      if (!crash.length) throw err instanceof HarnessError ? err : new HarnessError(`step ${index} (${step.name}): ${err instanceof Error ? err.message : String(err)}`, { stage: 'steps', cause: err });
-      const record: StepRecord = { index, name: step.name, action: step.action, expected: { ...(p.result ? { result: p.result } : {}), source: 'model' }, observed: { message: CRASHED }, findings: [], trouble: crash, dmesg: ctx.vm.lines.slice(consoleMark), ms: Date.now() - t0, outcome: 'fail', pass: false };
+      const hung = err instanceof GuestTimeout && ctx.vm.running;
+      if (!crash.length && !hung) throw stepError(ctx, index, step.name, err);
+      const message = crash.length ? CRASHED : `${HUNG}: ${err instanceof Error ? err.message : String(err)}`;
+      const trouble = crash.length ? crash : ctx.vm.lines.slice(Math.max(consoleMark, ctx.vm.lines.length - 20));
+      const record: StepRecord = { index, name: step.name, action: step.action, expected: { ...(p.result ? { result: p.result } : {}), source: 'model' }, observed: { message }, findings: [], trouble, dmesg: ctx.vm.lines.slice(consoleMark), ms: Date.now() - t0, outcome: 'fail', pass: false };
       records.push(record);
       onStep(record);
       break;
@@ -122,6 +139,7 @@ export async function runSteps(ctx: StepContext, steps: Step[], start: ModelStat
     // An outcome the documents also allow (memory that refused to go offline) brings its own state.
     const alt = p.alternatives?.find((a) => a.result.includes(observed.result));
     const chosen: Prediction = alt && !p.result?.includes(observed.result) ? { ...p, result: alt.result, fact: alt.fact, state: alt.state } : p;
+    snapshots.push({ step: index, snapshot: snap });
     const present = [...new Set(Object.keys(snap).map((k) => /^(cxl|dax)\/([^/]+)/.exec(k)?.[0]).filter(Boolean))].sort().join(' ');
     if (present !== devices) {
       devices = present;
@@ -143,9 +161,10 @@ export async function runSteps(ctx: StepContext, steps: Step[], start: ModelStat
     records.push(record);
     onStep(record);
     state = chosen.state;
-    if (step.action.kind === 'requires' && observed.result !== 'ok') return { records, state, selftests, notApplicable: `the guest lacks ${step.action.capability}` };
+    if (ctx.stopAtFailure && record.outcome === 'fail') break;
+    if (step.action.kind === 'requires' && observed.result !== 'ok') return { records, state, selftests, snapshots, notApplicable: `the guest lacks ${step.action.capability}` };
   }
-  return { records, state, selftests };
+  return { records, state, selftests, snapshots };
 }
 
 function judge(ctx: StepContext, index: number, step: Step, p: Prediction, observed: Performed, fresh: Finding[], trouble: string[], dmesg: string[], ms: number): StepRecord {

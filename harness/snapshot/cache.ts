@@ -1,5 +1,4 @@
-// The snapshot cache: one folder per key under <cache>/snapshots, published atomically, marked when found unfaithful,
-// and evicted by age and total size so it does not grow without bound.
+// The snapshot cache under <cache>/snapshots: atomic entries, unusable markers, eviction by age and total size.
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildOnce, exists, writeFileAtomic } from '../common/fs.ts';

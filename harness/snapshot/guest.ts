@@ -1,5 +1,4 @@
-// What a restore must reproduce, as the guest sees it: PCI headers, CXL/DAX device names, state and graph; and the
-// commands that settle a restored guest (clock, the saved SSH connection) and re-probe CXL devices QEMU did not restore.
+// The guest side of a restore: the fingerprint it must reproduce, the settle commands, and the CXL re-probe.
 import type { GuestSession } from '../guest/session.ts';
 import { HarnessError } from '../common/errors.ts';
 

@@ -1,7 +1,7 @@
 // Where a boot's QMP socket goes, and a runtime that gives every QEMU it starts one (for boots made by bootGuest).
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { QEMU } from '../qemu/binary.ts';
 import type { Runtime } from '../runtime/types.ts';
 
@@ -9,12 +9,18 @@ import type { Runtime } from '../runtime/types.ts';
 const MAX_SOCKET_PATH = 100;
 
 /**
- * `dir`/qmp.sock, or a fresh folder under the temp dir when that path is too long for a unix socket (a deep
- * --artifacts folder). The temp fallback is not reachable from a container: with --runtime docker keep paths short.
+ * `dir`/qmp.sock, or, when that path is too long for a unix socket (a deep --artifacts folder), one in a fresh folder
+ * under the temp dir: only on the host runtime, a container does not see the host's temp dir (then undefined).
  */
-export function qmpSocketPath(dir: string): string {
+export function qmpSocketPath(dir: string, runtime: Pick<Runtime, 'name'>): string | undefined {
   const p = join(dir, 'qmp.sock');
-  return Buffer.byteLength(p) <= MAX_SOCKET_PATH ? p : join(mkdtempSync(join(tmpdir(), 'cxl-qmp-')), 'qmp.sock');
+  if (Buffer.byteLength(p) <= MAX_SOCKET_PATH) return p;
+  return runtime.name === 'host' ? join(mkdtempSync(join(tmpdir(), 'cxl-qmp-')), 'qmp.sock') : undefined;
+}
+
+/** Removes the temp folder qmpSocketPath made for `socket`, if it made one (a socket inside `dir` goes with `dir`). */
+export function discardQmpSocket(socket: string, dir: string): void {
+  if (dirname(socket) !== dir && dirname(socket).startsWith(join(tmpdir(), 'cxl-qmp-'))) rmSync(dirname(socket), { recursive: true, force: true });
 }
 
 /**

@@ -1,5 +1,4 @@
-// Starts a guest from a snapshot instead of booting it: same machine, -incoming defer, the saved stream and backing
-// files, then SSH with the saved key; checked against the saved fingerprint (re-probing CXL devices when needed).
+// Starts a guest from a snapshot instead of booting it, and checks it against the saved fingerprint.
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HarnessError } from '../common/errors.ts';
@@ -18,7 +17,7 @@ import { qemuArgv } from '../topology/argv.ts';
 import type { Topology } from '../topology/types.ts';
 import { compareFingerprints, readFingerprint, reprobeCommand, settleCommand, type GuestFingerprint } from './guest.ts';
 import { FILES, type SnapshotMeta } from './meta.ts';
-import { qmpSocketPath } from './qmp-socket.ts';
+import { discardQmpSocket, qmpSocketPath } from './qmp-socket.ts';
 import { copySparse } from './sparse.ts';
 
 export interface RestoreOptions {
@@ -94,7 +93,11 @@ export async function restoreGuest(o: RestoreOptions): Promise<Restored> {
   await copySparse(join(o.snapshotDir, FILES.backing), backingDir);
   const copyMs = Date.now() - t0;
   const port = await freePort();
-  const qmpSocket = qmpSocketPath(o.dir);
+  const qmpSocket = qmpSocketPath(o.dir, o.runtime);
+  if (!qmpSocket) {
+    await rm(backingDir, { recursive: true, force: true });
+    throw restoreError(`${o.dir} is too deep for a QMP socket path in a container; restore skipped`);
+  }
   const argv = restoreArgs({ topology: o.topology, kernel: o.kernel, image: o.image, append: o.meta.append, sshPort: port, backingDir, qmpSocket });
   const state = join(o.snapshotDir, FILES.state);
   await writeFile(join(o.dir, 'qemu-command.sh'), commandScript(argv, backingDir) + `# then over QMP: migrate-set-capabilities x-ignore-shared, migrate-incoming file:${state}, cont\n`, { mode: 0o755 });
@@ -147,21 +150,22 @@ export async function restoreGuest(o: RestoreOptions): Promise<Restored> {
     }
     const checkMs = Date.now() - t3;
     const timings: RestoreTimings = { copyMs, loadMs, sshMs, checkMs, totalMs: Date.now() - t0 };
-    const session = guest;
     let done = false;
     const shutdown = async (keepFiles = false) => {
       const t = Date.now();
       if (done) return 0;
       done = true;
-      await session.exec('poweroff -f', 2000).catch(() => undefined);
-      session.close();
+      // The session may have been replaced since the restore (kexec): the current one is used.
+      await restored.guest.exec('poweroff -f', 2000).catch(() => undefined);
+      restored.guest.close();
       await vm.stop(5000);
+      discardQmpSocket(qmpSocket, o.dir);
       if (!keepFiles) await rm(backingDir, { recursive: true, force: true });
       return Date.now() - t;
     };
-    return {
+    const restored: Restored = {
       vm,
-      guest: session,
+      guest,
       cmdline: o.meta.cmdline,
       argv,
       port,
@@ -174,10 +178,12 @@ export async function restoreGuest(o: RestoreOptions): Promise<Restored> {
       restore: { timings, differences, reprobed, repairLog, uptime: { saved: saved.uptime, restored: restoredUptime }, fingerprint: now },
       ...(o.meta.extra !== undefined ? { extra: o.meta.extra } : {}),
     };
+    return restored;
   } catch (err) {
     qmp?.close();
     guest?.close();
     await vm.stop(0);
+    discardQmpSocket(qmpSocket, o.dir);
     await rm(backingDir, { recursive: true, force: true });
     throw err instanceof HarnessError ? err : restoreError('restoring the snapshot failed', [], err);
   }

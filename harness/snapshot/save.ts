@@ -43,6 +43,8 @@ export function appendOf(argv: string[]): string {
  */
 export async function saveSnapshot(o: SaveOptions, out: string): Promise<SnapshotMeta> {
   const timeoutMs = o.timeoutMs ?? 120_000;
+  // The stream holds the guest's memory (its host key among it) and the folder the client key: for this user only.
+  await chmod(out, 0o700);
   const { fingerprint } = await readFingerprint(o.guest);
   const qmp = await QmpClient.connect(o.qmpSocket, { timeoutMs: 5000, ...(o.signal ? { signal: o.signal } : {}) });
   let stopped = false;

@@ -6,7 +6,7 @@ import type { Topology } from '../topology/types.ts';
 import type { SnapshotCache } from './cache.ts';
 import { qemuIdentity, snapshotKey } from './key.ts';
 import type { SnapshotMeta } from './meta.ts';
-import { qmpSocketPath, withQmp } from './qmp-socket.ts';
+import { discardQmpSocket, qmpSocketPath, withQmp } from './qmp-socket.ts';
 import { restoreGuest, UnfaithfulRestore, type Restored } from './restore.ts';
 import { appendOf, saveSnapshot } from './save.ts';
 
@@ -45,8 +45,7 @@ export interface StartedGuest extends Booted {
 export async function bootOrRestore(o: BootOptions, s: SnapshotOptions): Promise<StartedGuest> {
   const log = s.log ?? (() => {});
   if (!(s.eligible ?? oneDevice)(o.topology)) {
-    const booted = await bootGuest(o);
-    return { ...booted, start: 'boot', snapshotKey: '', saveSnapshot: async () => undefined };
+    return Object.assign(await bootGuest(o), { start: 'boot' as const, snapshotKey: '', saveSnapshot: async () => undefined });
   }
   const cmdline = kernelCmdline(o.cmdline, '').cmdline;
   const key = await snapshotKey({ kernel: o.kernel, image: o.image, topology: o.topology, cmdline, qemu: await qemuIdentity(o.runtime) });
@@ -68,10 +67,24 @@ export async function bootOrRestore(o: BootOptions, s: SnapshotOptions): Promise
     });
   if (restored) {
     log(`snapshot ${key}: restored in ${restored.restore.timings.totalMs} ms${restored.restore.reprobed ? ' (CXL devices re-probed)' : ''}`);
-    return { ...restored, start: 'snapshot', snapshotKey: key, saveSnapshot: async () => undefined };
+    // One object, changed in place: kexec replaces its guest session, and shutdown must see the current one.
+    return Object.assign(restored, { start: 'snapshot' as const, snapshotKey: key, saveSnapshot: async () => undefined });
   }
-  const qmpSocket = qmpSocketPath(o.dir);
-  const booted = await bootGuest({ ...o, runtime: withQmp(o.runtime, qmpSocket) });
+  const qmpSocket = qmpSocketPath(o.dir, o.runtime);
+  if (!qmpSocket) {
+    log(`snapshot ${key}: ${o.dir} is too deep for a QMP socket path in a container; booting without snapshots`);
+    return Object.assign(await bootGuest(o), { start: 'boot' as const, snapshotKey: key, saveSnapshot: async () => undefined });
+  }
+  const booted = await bootGuest({ ...o, runtime: withQmp(o.runtime, qmpSocket) }).catch((err: unknown) => {
+    discardQmpSocket(qmpSocket, o.dir);
+    throw err;
+  });
+  const inner = booted.shutdown;
+  const shutdown = async (keepFiles?: boolean) => {
+    const ms = await inner(keepFiles);
+    discardQmpSocket(qmpSocket, o.dir);
+    return ms;
+  };
   let offered = false;
   const save = async (extra?: unknown): Promise<SnapshotMeta | undefined> => {
     if (offered || !booted.vm.running) return undefined;
@@ -84,5 +97,5 @@ export async function bootOrRestore(o: BootOptions, s: SnapshotOptions): Promise
       return undefined;
     }
   };
-  return { ...booted, start: 'boot', snapshotKey: key, saveSnapshot: save };
+  return Object.assign(booted, { shutdown, [Symbol.asyncDispose]: async () => void (await shutdown()), start: 'boot' as const, snapshotKey: key, saveSnapshot: save });
 }

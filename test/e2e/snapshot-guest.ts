@@ -1,5 +1,4 @@
-// Shared by the snapshot e2e tests: the cached Debian 7.2 kernel and guest image, a throwaway snapshot cache, and a
-// record of every QEMU started so a test can prove each one is gone.
+// Shared by the snapshot e2e tests: kernel, guest image, a throwaway snapshot cache, every QEMU pid started.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,5 +1,4 @@
-// One scenario on a started guest the way the boot group runner (harness/run/group.ts) runs the first scenario of a
-// boot: boot step, applicability, roles, steps, verdict. Kept in step with group.ts by hand: tests only.
+// One scenario on a started guest as harness/run/group.ts runs a boot's first scenario (kept in step by hand).
 import { HarnessError } from '../../harness/common/errors.ts';
 import type { Booted } from '../../harness/run/boot.ts';
 import { unmet } from '../../harness/run/capabilities.ts';

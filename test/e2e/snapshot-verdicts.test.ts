@@ -1,6 +1,4 @@
-// The same verdicts with and without snapshots: every scenario that applies to the single-device topologies (default,
-// pmem) runs once on a cold boot and once on a guest restored from that boot's snapshot, and the two agree step by
-// step (outcome, result, findings, kernel trouble, values read).
+// Same verdicts with and without snapshots: each single-device scenario on a cold boot and on a restore.
 import test from 'ava';
 import { expandScenario } from '../../harness/scenario/expand.ts';
 import { loadScenarios } from '../../harness/scenario/load.ts';

@@ -1,6 +1,4 @@
-// Post-boot snapshots on real QEMU: boot the default topology, save, power off, restore twice; each restore shows the
-// post-boot state (harness snapshot, CXL device names, PCI headers, graph), a continuous uptime, a working SSH with
-// the saved keys, and starts in a fraction of a boot; every QEMU started is gone at the end.
+// Post-boot snapshots on real QEMU: save, power off, restore twice; each restore is the post-boot guest.
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';

@@ -1,5 +1,4 @@
-// The QMP client against a fake QMP server on a unix socket: greeting and negotiation, answers matched by id,
-// errors and timeouts as HarnessError (stage boot), events (also ones that arrive before the wait), a late socket.
+// The QMP client against a fake QMP server on a unix socket: negotiation, ids, errors, timeouts, events.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,4 @@
-// The snapshot cache without QEMU: entries appear whole or not at all, unusable markers stop restores and re-saves,
-// eviction keeps the newest N within the size cap; and the key follows the machine, the command line and QEMU.
+// The snapshot cache without QEMU: atomic entries, unusable markers, eviction, the key, bigints in meta.json.
 import { mkdir, mkdtemp, readdir, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

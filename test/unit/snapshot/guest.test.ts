@@ -1,5 +1,4 @@
-// The restore check's pieces: the guest fingerprint parsed from a real-format dump, compared the way a restore is
-// judged (status bits ignored, an unreachable device named), and the settle and re-probe scripts as valid shell.
+// The restore check's pieces: fingerprint parsing and comparison, the settle and re-probe scripts as shell.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
