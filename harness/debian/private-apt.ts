@@ -7,6 +7,7 @@ import { HarnessError, type Stage } from '../common/errors.ts';
 import { writeFileAtomic } from '../common/fs.ts';
 import { withLock } from '../common/lock.ts';
 import { cachePath } from '../common/paths.ts';
+import { mib, progress } from '../common/progress.ts';
 
 const MIRROR = 'http://deb.debian.org/debian';
 const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
@@ -130,6 +131,24 @@ export class PrivateApt {
   }
 
   /** Downloads `name=version` specs (or plain names) into the archive folder; returns the .deb paths. */
+  /** Runs `fetch` while reporting bytes arrived in `dir` against the packages' sizes from the lists. */
+  private async watched<T>(specs: string[], dir: string, fetch: () => Promise<T>): Promise<T> {
+    const sizes = await this.run('apt-cache', ['show', '--no-all-versions', ...specs]).then((out) => [...out.matchAll(/^Size: (\d+)$/gm)].reduce((a, m) => a + Number(m[1]), 0), () => 0);
+    const before = new Set([...(await readdir(dir)), ...(await readdir(join(dir, 'partial')).catch(() => []))]);
+    const p = progress(this.log);
+    const what = `downloading ${specs.length === 1 ? specs[0] : `${specs.length} packages`}`;
+    const timer = setInterval(() => {
+      void newBytes([dir, join(dir, 'partial')], before).then((got) => p.update(`${what}: ${mib(got)}${sizes ? ` of ${mib(sizes)}` : ''}`));
+    }, 1000);
+    const t0 = Date.now();
+    try {
+      return await fetch();
+    } finally {
+      clearInterval(timer);
+      p.done(`${what}: ${mib(sizes || (await newBytes([dir], before)))} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+  }
+
   async download(specs: string[]): Promise<DebFile[]> {
     const dir = join(this.root, 'archives');
     const wanted = specs.map((s) => {
@@ -145,7 +164,7 @@ export class PrivateApt {
         // Another run may have fetched some of them while this one waited.
         have.splice(0, have.length, ...(await readdir(dir)));
         const still = missing();
-        if (still.length) await this.run('apt-get', ['download', '-q', ...still], dir);
+        if (still.length) await this.watched(still, dir, () => this.run('apt-get', ['download', '-q', ...still], dir));
       });
       have.splice(0, have.length, ...(await readdir(dir)));
     }
@@ -156,6 +175,18 @@ export class PrivateApt {
       return { name: w.name, version, path: join(dir, file) };
     });
   }
+}
+
+/** Sum of the sizes of regular files in `dirs` whose names are not in `before`. */
+async function newBytes(dirs: string[], before: Set<string>): Promise<number> {
+  let sum = 0;
+  for (const d of dirs) {
+    for (const f of await readdir(d).catch(() => [] as string[])) {
+      if (before.has(f)) continue;
+      sum += await stat(join(d, f)).then((s) => (s.isFile() ? s.size : 0), () => 0);
+    }
+  }
+  return sum;
 }
 
 /** apt stores an epoch's colon as %3a in file names. */

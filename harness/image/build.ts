@@ -70,8 +70,8 @@ async function kernelIdentity(kernel: KernelImage): Promise<unknown> {
   return [kernel.vmlinuz, st.size, st.mtimeMs, kernel.modulesDir ?? null];
 }
 
-export async function buildGuestImage(kernel: KernelImage): Promise<GuestImage> {
-  const root = await guestRoot();
+export async function buildGuestImage(kernel: KernelImage, log: (line: string) => void = () => {}): Promise<GuestImage> {
+  const root = await guestRoot(log);
   const files = ['init', 'modules.txt', 'packages.txt', ...(await libexecScripts()).map((s) => `libexec/${s}`)];
   const contents = await Promise.all(files.map(async (f) => [f, await readFile(projectPath(`images/guest/${f}`), 'utf8')]));
   const key = hashInputs([LAYOUT_VERSION, await kernelIdentity(kernel), root.packages, contents]);

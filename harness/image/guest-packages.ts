@@ -23,8 +23,8 @@ export async function readListFile(path: string): Promise<string[]> {
 }
 
 /** Downloads the closure and unpacks it into a folder keyed by the exact package versions. */
-export async function guestRoot(): Promise<GuestRoot> {
-  const apt = new PrivateApt('guest', [GUEST_SUITE], 'image');
+export async function guestRoot(log: (line: string) => void = () => {}): Promise<GuestRoot> {
+  const apt = new PrivateApt('guest', [GUEST_SUITE], 'image', log);
   await apt.ensureLists();
   const wanted = await readListFile(projectPath('images/guest/packages.txt'));
   const names = await apt.memo(`closure ${wanted.join(' ')}`, () => apt.closure(wanted));

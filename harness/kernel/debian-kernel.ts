@@ -20,9 +20,9 @@ async function cachedPin(version: string, pin: string): Promise<{ name: string; 
   return name ? { name, version: pin } : undefined;
 }
 
-export async function fetchDebianKernel(version: string, spec: string, pin?: string): Promise<KernelImage> {
+export async function fetchDebianKernel(version: string, spec: string, pin?: string, log: (line: string) => void = () => {}): Promise<KernelImage> {
   const cached = pin ? await cachedPin(version, pin) : undefined;
-  const apt = new PrivateApt('kernels', KERNEL_SUITES, 'kernel');
+  const apt = new PrivateApt('kernels', KERNEL_SUITES, 'kernel', log);
   if (!cached) await apt.ensureLists();
   const pick =
     cached ??

@@ -18,7 +18,7 @@ export interface ObtainContext {
 export function obtainKernel(spec: KernelSpec, ctx: ObtainContext): Promise<KernelImage & { source?: SourceInfo }> {
   switch (spec.kind) {
     case 'debian':
-      return fetchDebianKernel(spec.version, spec.text, spec.pin);
+      return fetchDebianKernel(spec.version, spec.text, spec.pin, ctx.log);
     case 'local':
       return localKernel(spec.bzImage, spec.text, spec.modulesDir);
     case 'source':

@@ -66,6 +66,8 @@ export interface RunOptions {
     testStart(job: Job, sharedBoot: boolean): void;
     step(job: Job, r: StepRecord): void;
     testEnd(job: Job, r: TestReport): void;
+    /** How many tests this run will end (after sharding) and how many VMs run at once. */
+    plan?(tests: number, vms: number): void;
   };
 }
 
@@ -117,7 +119,7 @@ async function prepareKernel(spec: KernelSpec, inputs: Inputs, dir: string, o: R
     for (const p of src.series) o.events.log(`  [${p.number}/${src.series.length}] ${p.subject} — ${p.author}`);
   }
   t = Date.now();
-  const guest = await buildGuestImage(image);
+  const guest = await buildGuestImage(image, o.events.log);
   report.image = { key: guest.key, packages: guest.packages, modules: guest.modules };
   report.timings.imageMs = Date.now() - t;
   o.events.log(`guest image ${guest.key} in ${report.timings.imageMs} ms`);
@@ -170,6 +172,7 @@ export async function run(o: RunOptions): Promise<RunReport> {
     const budget = memoryBudgetMiB();
     const parallel = o.jobs ?? defaultJobs(groups, budget);
     o.events.log(`${jobs.length} test(s) in ${groups.length} boot group(s)${o.shard ? ` (shard ${o.shard.index}/${o.shard.count})` : ''}, up to ${parallel} VM(s) at once`);
+    o.events.plan?.(groups.reduce((n, g) => n + g.jobs.length, 0), parallel);
     let boots = 0;
     const failures: unknown[] = [];
     await schedule(

@@ -22,14 +22,29 @@ export type SessionOptions = Omit<RunOptions, 'runtime' | 'signal' | 'events' | 
 function consoleEvents(parallel: boolean): RunOptions['events'] {
   const out = (s: string) => process.stdout.write(`${s}\n`);
   const buffers = new Map<Job, string[]>();
+  let total = 0;
+  let done = 0;
+  const t0 = Date.now();
+  // Tests end at an even pace per VM slot closely enough for a minute-level estimate.
+  const eta = () => {
+    if (!total || done >= total) return '';
+    const left = ((Date.now() - t0) / done) * (total - done);
+    return `, about ${left >= 60_000 ? `${Math.floor(left / 60_000)} min ` : ''}${Math.round((left % 60_000) / 1000)} s left`;
+  };
   const emit = (job: Job, line: string) => (parallel ? buffers.set(job, [...(buffers.get(job) ?? []), line]) : out(line));
   return {
     log: out,
     testStart: (job, shared) => emit(job, `\n${job.id}  (${job.scenario.file})${shared ? '  on the same boot' : ''}\n${STEP_HEADER}`),
     step: (job, r) => emit(job, stepLine(r)),
+    plan: (tests) => {
+      total = tests;
+    },
     testEnd: (job, r) => {
-      if (r.verdict === 'n/a' && !buffers.has(job) && r.steps.length === 0) return out(`  N/A  ${r.id}: ${r.reason}`);
-      emit(job, testSummary(r));
+      done++;
+      const count = total ? `  [${done}/${total}${eta()}]` : '';
+      if (r.verdict === 'n/a' && !buffers.has(job) && r.steps.length === 0) return out(`  N/A  ${r.id}: ${r.reason}${count}`);
+      const [head, ...rest] = testSummary(r).split('\n');
+      emit(job, [`${head}${count}`, ...rest].join('\n'));
       if (parallel) out((buffers.get(job) ?? []).join('\n'));
       buffers.delete(job);
     },

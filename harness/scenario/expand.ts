@@ -72,6 +72,8 @@ function expandStep(s: Scenario, t: Topology, step: RawStep, index: number, made
   if (raw.macro === 'create') {
     const order = interleaveOrder(t, raw.window, raw.mode).map((d) => d.device.serial);
     if (!t.windows[raw.window]) return { notApplicable: `topology ${t.name} has no window ${raw.window}` };
+    // The region's devices are what ${ep:P} names: without one the scenario's steps have nothing to address.
+    if (!order.length) return { notApplicable: `window ${raw.window} of topology ${t.name} reaches no device with ${raw.mode} capacity` };
     return {
       steps: [
         {
