@@ -25,13 +25,23 @@ test.serial('a series that refuses granularity 256 fails stock-kmem exactly at t
   t.regex(r.stdout, /\[1\/2\] .*refuse an interleave granularity of 256/);
 });
 
-test.serial('the explicit DAX selection series rebased onto 7.2: every series scenario runs and agrees with the model', async (t) => {
-  const r = await harness([scenario('series'), scenario('stock/kmem.yaml'), '--kernel', 'src:debian:7.2', '--series', shared('explicit-dax-v1-on-7.2')]);
+test.serial('the explicit DAX selection series rebased onto 7.2: every series and review scenario runs and agrees with the model', async (t) => {
+  const r = await harness([scenario('series/explicit-dax'), scenario('review'), scenario('stock/kmem.yaml'), '--kernel', 'src:debian:7.2', '--series', shared('explicit-dax-v1-on-7.2'), '--baseline']);
   t.is(r.exitCode, 0, r.stdout + r.stderr);
   const report = validateReport(r.report);
-  t.is(report.kernels[0]!.source!.series.length, 7);
-  t.true(report.kernels[0]!.capabilities!.cxlDrivers.includes('cxl_sysram_region'));
-  const series = report.tests.filter((x) => x.file.includes('/series/explicit-dax/'));
+  const head = report.kernels.find((k) => k.source?.series.length)!;
+  t.is(head.source!.series.length, 7);
+  t.true(head.capabilities!.cxlDrivers.includes('cxl_sysram_region'));
+  // What the series adds, from the guests of both kernels; every addition is touched by some step.
+  const added = report.baseline!.surface.added;
+  for (const d of ['cxl_sysram_region', 'cxl_devdax_region', 'cxl_dax_kmem_region']) t.true(added.some((x) => x.includes(d)), `${d} in ${added.join(', ')}`);
+  t.true(added.some((x) => x.includes('online_type')));
+  t.false(report.baseline!.regressed);
+  // Auto-assembly, implicit driver choice and documented values each end with a verdict on the series kernel.
+  const review = report.tests.filter((x) => x.kernel === head.spec && x.file.includes('/review/'));
+  t.is(review.length, 4);
+  for (const x of review) t.true(x.verdict === 'pass', `${x.id}: ${x.verdict} ${x.reason ?? x.error ?? ''}`);
+  const series = report.tests.filter((x) => x.kernel === head.spec && x.file.includes('/series/explicit-dax/'));
   t.true(series.length >= 6);
   for (const s of series) {
     if (s.scenario === 'series-pmem-refusals') t.is(s.verdict, 'n/a', 'no persistent device on the default topology');
@@ -41,6 +51,23 @@ test.serial('the explicit DAX selection series rebased onto 7.2: every series sc
   t.is(refusals.steps.find((s) => s.name === 'dax_kmem bind while online_type is invalid')?.observed.result, 'ENODEV');
   // The documents list "invalid" as an online_type value; the code refuses writing it: a documentation mismatch.
   t.is(refusals.steps.find((s) => s.name === 'invalid cannot be written back')?.outcome, 'mismatch');
+});
+
+test.serial('the kmem state series (v7): every state scenario runs, the selftest cases are in the report, and nothing it adds goes untested', async (t) => {
+  const r = await harness([scenario('series/kmem-state'), '--kernel', 'src:debian:7.2', '--series', shared('kmem-state-v7.mbox'), '--strict-series']);
+  t.is(r.exitCode, 0, r.stdout + r.stderr);
+  const report = validateReport(r.report);
+  const head = report.kernels.find((k) => k.source?.series.length)!;
+  t.true(report.baseline!.surface.added.some((x) => /state/.test(x)), report.baseline!.surface.added.join(', '));
+  t.deepEqual(report.baseline!.surface.untested, []);
+  const mine = report.tests.filter((x) => x.kernel === head.spec);
+  t.is(mine.length, 6);
+  for (const x of mine) t.is(x.verdict, 'pass', x.id);
+  // On the base kernel the same scenarios are not applicable: it has no state attribute.
+  for (const x of report.tests.filter((x) => x.kernel !== head.spec)) t.is(x.verdict, 'n/a', x.id);
+  const cases = mine.flatMap((x) => x.selftests ?? []);
+  t.true(cases.filter((c) => c.status === 'pass').length >= 5, JSON.stringify(cases));
+  t.deepEqual(cases.filter((c) => c.status === 'fail' || c.status === 'error'), []);
 });
 
 test.serial('the series as posted does not apply to 7.2: exit 3 naming patch 2/9, the file and the hunk, before any build', async (t) => {

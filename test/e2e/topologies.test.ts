@@ -37,3 +37,18 @@ test('a guest whose enumerated graph differs from the topology fails at the boot
   t.is(r.report!.boots[0]!.graph?.pass, false);
   t.regex(r.stdout, /graph\/hb12\/rp0\/ds0\/endpoint: expected "0x1", observed \(absent\)/);
 });
+
+test('rp2: after kexec the kernel assembles the committed region itself, binds it and onlines its memory; locked reads 0 against the docs', async (t) => {
+  const r = await harness([scenario('review/auto-assembly.yaml'), '--topology', 'rp2']);
+  t.is(r.exitCode, 0, r.stdout + r.stderr);
+  const s = validateReport(r.report).tests[0]!;
+  t.is(s.verdict, 'pass', JSON.stringify(s.firstFailure));
+  const kexec = s.steps.find((x) => x.action?.kind === 'kexec')!;
+  t.is(kexec.outcome, 'pass', JSON.stringify(kexec.findings));
+  // Nothing known was needed: the assembled region, its driver and its dax region are what the model predicted.
+  t.false(s.steps.some((x) => x.outcome === 'known'));
+  const locked = s.steps.find((x) => x.action?.kind === 'read' && x.action.path.endsWith('/locked'))!;
+  t.is(locked.observed.value, '0');
+  t.is(locked.outcome, 'mismatch', 'overview.rst says auto-decoder configurations are locked at probe time');
+  t.true(s.steps.filter((x) => x.action?.kind === 'blocks').every((x) => x.observed.result === 'ok'));
+});
