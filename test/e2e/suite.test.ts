@@ -6,13 +6,17 @@ import { join } from 'node:path';
 import test from 'ava';
 import { parse as junit } from 'junit2json';
 import { Parser } from 'tap-parser';
+import type { RunReport } from '../../harness/report/types.ts';
 import { validateReport } from '../../harness/report/validate.ts';
 import { harness, scenario } from './cli.ts';
 
-test('the default suite on debian:7.2: stock and negative pass, series not applicable', async (t) => {
+let cold: RunReport | undefined;
+
+test.serial('the default suite on debian:7.2: stock and negative pass, series not applicable', async (t) => {
   const r = await harness(['--junit', '/dev/null']);
   t.is(r.exitCode, 0, r.stdout + r.stderr);
   const report = validateReport(r.report);
+  cold = report;
   t.is(report.verdict, 'pass');
   t.regex(report.kernels[0]!.release, /^7\.2\.\d+/);
   t.true(report.kernels[0]!.packages.some((p) => p.name.startsWith('linux-binary-7.2')));
@@ -38,7 +42,23 @@ test('the default suite on debian:7.2: stock and negative pass, series not appli
   t.is(offline.steps.find((s) => s.action?.kind === 'blocks' && s.action.state === 'online_movable')?.observed.result, 'ok');
 });
 
-test('a run written as JUnit and TAP parses with maintained parsers and agrees with the report', async (t) => {
+test.serial('the same suite with --snapshots: the same verdicts, each boot key booted at most once, restores in seconds', async (t) => {
+  if (!cold) return t.fail('the suite without snapshots did not run');
+  const r = await harness(['--snapshots']);
+  t.is(r.exitCode, 0, r.stdout + r.stderr);
+  const report = validateReport(r.report);
+  const verdicts = (x: RunReport) => Object.fromEntries(x.tests.map((s) => [s.id, s.verdict]));
+  t.deepEqual(verdicts(report), verdicts(cold));
+  // One key per topology and command line: at most one cold boot each (none once the cache holds it).
+  const booted = report.boots.filter((b) => b.start === 'boot' && b.topology === 'default');
+  t.is(new Set(booted.map((b) => b.cmdline)).size, booted.length, 'a key booted twice');
+  const restores = report.boots.filter((b) => b.start === 'snapshot');
+  t.true(restores.length > 0);
+  for (const b of restores) t.true(b.restoreMs! < 5000, `boot ${b.index} restored in ${b.restoreMs} ms`);
+  t.log(`restores: ${restores.map((b) => b.restoreMs).join(', ')} ms; cold boots ${report.boots.length - restores.length}`);
+});
+
+test.serial('a run written as JUnit and TAP parses with maintained parsers and agrees with the report', async (t) => {
   const out = await mkdtemp(join(tmpdir(), 'cxl-harness-formats-'));
   const r = await harness([scenario('stock/kmem.yaml'), '--variant', 'offline', '--junit', join(out, 'r.xml'), '--tap', join(out, 'r.tap')]);
   t.is(r.exitCode, 0, r.stdout + r.stderr);
