@@ -25,7 +25,9 @@ import { HostRuntime } from '../../harness/runtime/host.ts';
 import type { Runtime } from '../../harness/runtime/types.ts';
 import { dockerUnavailable, setUpDocker, type DockerSetup } from './docker-engine.ts';
 import { cxlMachineArgv, freeLoopbackPort } from './docker-qemu.ts';
-import { containersOfRun, runScenarioThroughDocker } from './docker-scenario.ts';
+import { containersOfRun, harnessContainers } from './docker-containers.ts';
+import { harness, scenario } from './cli.ts';
+import { validateReport } from '../../harness/report/validate.ts';
 
 const skip = await dockerUnavailable();
 const serial = skip ? test.serial.skip : test.serial;
@@ -75,18 +77,16 @@ serial('opening the runtime makes the base and the image once; the next open fin
   t.is(again.info.timings.debootstrapS, undefined);
 });
 
-serial('a scenario through the container runtime: QEMU ≥ 8 with CXL, make, a CXL machine booting Debian 7.2, hostfwd on 127.0.0.1', async (t) => {
-  const r = await runScenarioThroughDocker((l) => t.log(l));
-  t.true(r.qemu.ok, r.qemu.problem);
-  t.true(Number(r.qemu.version!.split('.')[0]) >= 8);
-  t.is(r.make.exitCode, 0);
-  t.regex(r.make.stdout, /^GNU Make/);
-  t.true(r.hostfwd, 'the host reached QEMU on 127.0.0.1 through the container');
-  t.true(r.boot.console.some((l) => /Linux version 7\.2/.test(l)), r.boot.console.slice(-10).join('\n'));
-  t.true(r.boot.console.some((l) => /Kernel panic/.test(l)), 'no root file system: the kernel panics and QEMU (-no-reboot) leaves');
-  t.is(r.boot.exit.code, 0);
-  t.deepEqual(r.left, []);
-  t.log(`kernel banner ${seconds(r.boot.msToBanner)} after the container was asked for`);
+serial('cxl-harness run --runtime docker: QEMU (≥ 8, CXL) in a container boots Debian 7.2 and stock kmem passes; no container is left', async (t) => {
+  const before = new Set(await harnessContainers());
+  const r = await harness([scenario('stock/kmem.yaml'), '--variant', 'offline', '--runtime', 'docker']);
+  t.is(r.exitCode, 0, r.stdout + r.stderr);
+  const report = validateReport(r.report);
+  t.true(Number(report.qemu!.split('.')[0]) >= 8, report.qemu);
+  t.is(report.tests[0]!.verdict, 'pass');
+  t.true(report.boots[0]!.graph!.pass);
+  t.deepEqual((await harnessContainers()).filter((c) => !before.has(c)), []);
+  t.log(`boot ${report.boots[0]!.bootMs} ms + ssh ${report.boots[0]!.sshMs} ms in a container; whole run ${report.timings.totalMs} ms`);
 });
 
 serial('git through the runtime works on a host folder at the same path, and leaves files owned by the caller', async (t) => {
