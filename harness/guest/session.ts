@@ -23,6 +23,8 @@ export class GuestSession implements AsyncDisposable {
   /** Set once the connection is gone; every later or pending command fails naming why. */
   private lost?: string;
   private closing = false;
+  /** --timeout-scale: multiplies the default command and upload timeouts. */
+  timeoutScale = 1;
 
   private constructor(private readonly client: ssh2.Client) {
     const gone = (why: string) => () => {
@@ -39,13 +41,15 @@ export class GuestSession implements AsyncDisposable {
   }
 
   /** Connects, pinning the host key the guest announced on its console; retries until `timeoutMs`. */
-  static async connect(opts: { port: number; privateKey: string; hostKey: string; timeoutMs: number; signal?: AbortSignal }): Promise<GuestSession> {
+  static async connect(opts: { port: number; privateKey: string; hostKey: string; timeoutMs: number; timeoutScale?: number; signal?: AbortSignal }): Promise<GuestSession> {
     const expected = Buffer.from(opts.hostKey.split(' ')[1] ?? '', 'base64');
     const deadline = Date.now() + opts.timeoutMs;
     let last: unknown;
     while (Date.now() < deadline && !opts.signal?.aborted) {
       try {
-        return new GuestSession(await connectOnce(opts.port, opts.privateKey, expected, Math.max(1000, deadline - Date.now())));
+        const session = new GuestSession(await connectOnce(opts.port, opts.privateKey, expected, Math.max(1000, deadline - Date.now())));
+        session.timeoutScale = opts.timeoutScale ?? 1;
+        return session;
       } catch (err) {
         last = err;
         await new Promise((r) => setTimeout(r, 100));
@@ -54,17 +58,26 @@ export class GuestSession implements AsyncDisposable {
     throw new HarnessError(`no SSH session with the guest on 127.0.0.1:${opts.port} within ${opts.timeoutMs} ms`, { stage: 'guest', cause: last });
   }
 
-  exec(command: string, timeoutMs = 30_000): Promise<ExecResult> {
+  exec(command: string, timeoutMs = 30_000 * this.timeoutScale): Promise<ExecResult> {
     if (this.lost) return Promise.reject(new HarnessError(`${this.lost} (before: ${command})`, { stage: 'guest' }));
     return new Promise((resolve, reject) => {
+      // The clock starts before the channel is asked for: a stopped guest never confirms the channel either.
+      let channel: ssh2.ClientChannel | undefined;
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        channel?.close();
+        reject(new GuestTimeout(`the guest did not answer within ${timeoutMs} ms: ${command}`));
+      }, timeoutMs);
       this.client.exec(command, (err, stream) => {
-        if (err) return reject(new HarnessError(this.lost ? `${this.lost} (during: ${command})` : `ssh exec failed: ${command}`, { stage: 'guest', cause: err }));
+        if (err) {
+          clearTimeout(timer);
+          return reject(new HarnessError(this.lost ? `${this.lost} (during: ${command})` : `ssh exec failed: ${command}`, { stage: 'guest', cause: err }));
+        }
+        channel = stream;
+        if (timedOut) return stream.close();
         let stdout = '';
         let stderr = '';
-        const timer = setTimeout(() => {
-          stream.close();
-          reject(new GuestTimeout(`the guest did not answer within ${timeoutMs} ms: ${command}`));
-        }, timeoutMs);
         stream.on('data', (d: Buffer) => (stdout += d.toString()));
         stream.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
         stream.on('close', (code: number | null) => {
@@ -78,15 +91,21 @@ export class GuestSession implements AsyncDisposable {
   }
 
   /** Creates `path` in the guest with `data` (via `cat`, so no scp server is needed). */
-  put(path: string, data: Buffer, mode: number): Promise<void> {
+  put(path: string, data: Buffer, mode: number, timeoutMs = 120_000 * this.timeoutScale): Promise<void> {
     return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new GuestTimeout(`the guest did not take ${path} within ${timeoutMs} ms`)), timeoutMs);
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve();
+      };
       this.client.exec(`mkdir -p ${shellWord(path.replace(/\/[^/]*$/, '') || '/')} && cat > ${shellWord(path)} && chmod ${mode.toString(8)} ${shellWord(path)}`, (err, stream) => {
-        if (err) return reject(new HarnessError(`ssh exec failed writing ${path}`, { stage: 'guest', cause: err }));
+        if (err) return done(new HarnessError(`ssh exec failed writing ${path}`, { stage: 'guest', cause: err }));
         let stderr = '';
         stream.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
         // The channel only closes once its (empty) output has been read.
         stream.resume();
-        stream.on('close', (code: number | null) => (code === 0 ? resolve() : reject(new HarnessError(`cannot write ${path} in the guest: ${stderr.trim()}`, { stage: 'guest' }))));
+        stream.on('close', (code: number | null) => done(code === 0 ? undefined : new HarnessError(`cannot write ${path} in the guest: ${stderr.trim()}`, { stage: 'guest' })));
         stream.end(data);
       });
     });

@@ -78,11 +78,15 @@ export async function buildGuestImage(kernel: KernelImage, log: (line: string) =
   const dir = cachePath('images', key);
   const wanted = await readListFile(projectPath('images/guest/modules.txt'));
   let modules: GuestModules | undefined;
-  await buildOnce(dir, async (tmp) => {
-    modules = kernel.modulesDir ? await collectModules(kernel.modulesDir, wanted) : undefined;
-    await writeFile(join(tmp, 'initrd.cpio'), await assemble(root, kernel, modules));
-    await writeFile(join(tmp, 'modules.json'), JSON.stringify(modules?.order ?? []));
-  });
+  await buildOnce(
+    dir,
+    async (tmp) => {
+      modules = kernel.modulesDir ? await collectModules(kernel.modulesDir, wanted) : undefined;
+      await writeFile(join(tmp, 'initrd.cpio'), await assemble(root, kernel, modules));
+      await writeFile(join(tmp, 'modules.json'), JSON.stringify(modules?.order ?? []));
+    },
+    { what: `the guest image ${key}`, log },
+  );
   const order = JSON.parse(await readFile(join(dir, 'modules.json'), 'utf8')) as string[];
   return { initrd: join(dir, 'initrd.cpio'), key, packages: root.packages, modules: order };
 }

@@ -32,6 +32,6 @@ export async function guestRoot(log: (line: string) => void = () => {}): Promise
   const packages = debs.map((d) => ({ name: d.name, version: d.version }));
   const key = createHash('sha256').update(JSON.stringify(packages)).digest('hex').slice(0, 16);
   const dir = cachePath('guest-root', key);
-  await buildOnce(dir, (tmp) => extractDebs(debs.map((d) => d.path), tmp, 'image'));
+  await buildOnce(dir, (tmp) => extractDebs(debs.map((d) => d.path), tmp, 'image'), { what: `the guest root ${key}`, log });
   return { dir, packages };
 }

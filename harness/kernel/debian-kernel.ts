@@ -44,10 +44,15 @@ export async function fetchDebianKernel(version: string, spec: string, pin?: str
   const specs = [`${pick.name}=${pick.version}`, ...(modulesPkg ? [`${modulesPkg}=${pick.version}`] : [])];
   const dir = cachePath('kernels', 'debian', `${pick.name}_${pick.version}`);
   const packages = specs.map((s) => ({ name: s.split('=')[0]!, version: pick.version }));
-  await buildOnce(dir, async (tmp) => {
-    const debs = await apt.download(specs);
-    await extractDebs(debs.map((d) => d.path), tmp, 'kernel');
-  });
+  // A second run asking for the same kernel says that it waits for the first's download.
+  await buildOnce(
+    dir,
+    async (tmp) => {
+      const debs = await apt.download(specs);
+      await extractDebs(debs.map((d) => d.path), tmp, 'kernel');
+    },
+    { what: `the kernel ${specs.join(', ')}`, log },
+  );
   return locateKernel(dir, spec, packages);
 }
 

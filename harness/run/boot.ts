@@ -26,6 +26,8 @@ export interface BootOptions {
   dir: string;
   signal?: AbortSignal;
   readyTimeoutMs: number;
+  /** --timeout-scale, for the guest session's command timeouts. */
+  timeoutScale?: number;
 }
 
 export interface Booted extends AsyncDisposable {
@@ -77,7 +79,7 @@ export async function bootGuest(o: BootOptions): Promise<Booted> {
     const hostKey = (await vm.waitFor(HOSTKEY, o.readyTimeoutMs, o.signal))[1]!;
     await vm.waitFor(READY, o.readyTimeoutMs, o.signal);
     const bootMs = Date.now() - t0;
-    const guest = await GuestSession.connect({ port, privateKey: key.privateKey, hostKey, timeoutMs: 15_000, ...(o.signal ? { signal: o.signal } : {}) });
+    const guest = await GuestSession.connect({ port, privateKey: key.privateKey, hostKey, timeoutMs: 15_000, timeoutScale: o.timeoutScale ?? 1, ...(o.signal ? { signal: o.signal } : {}) });
     const sshMs = Date.now() - t0 - bootMs;
     let done = false;
     const booted: Booted = {

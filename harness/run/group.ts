@@ -101,7 +101,7 @@ export async function runGroup(group: BootGroup, o: GroupOptions): Promise<TestR
           const index = o.nextBoot();
           const bootDir = join(o.dir, `boot-${index}`);
           await mkdir(bootDir, { recursive: true });
-          const bootOptions = { runtime: o.runtime, kernel: job.kernel.image, image: job.kernel.guest, topology: job.topology.topology, cmdline: job.cmdline, dir: bootDir, readyTimeoutMs: 90_000 * o.timeoutScale, ...(o.signal ? { signal: o.signal } : {}) };
+          const bootOptions = { runtime: o.runtime, kernel: job.kernel.image, image: job.kernel.guest, topology: job.topology.topology, cmdline: job.cmdline, dir: bootDir, readyTimeoutMs: 90_000 * o.timeoutScale, timeoutScale: o.timeoutScale, ...(o.signal ? { signal: o.signal } : {}) };
           const booted: Booted & Partial<StartedGuest> = o.snapshots ? await bootOrRestore(bootOptions, { cache: o.snapshots, log: o.log }) : await bootGuest(bootOptions);
           const restored = booted.start === 'snapshot';
           Object.assign(report.timings, booted.timings);

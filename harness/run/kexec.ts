@@ -27,7 +27,7 @@ export async function kexecGuest(booted: Booted, vmlinuz: string, timeoutMs: num
   guest.close();
   const hostKey = (await booted.vm.waitFor(HOSTKEY, timeoutMs, signal, mark))[1]!;
   await booted.vm.waitFor(READY, timeoutMs, signal, mark);
-  booted.guest = await GuestSession.connect({ port: booted.port, privateKey: booted.key.privateKey, hostKey, timeoutMs: 30_000, ...(signal ? { signal } : {}) });
+  booted.guest = await GuestSession.connect({ port: booted.port, privateKey: booted.key.privateKey, hostKey, timeoutMs: 30_000, timeoutScale: booted.guest.timeoutScale, ...(signal ? { signal } : {}) });
   booted.hostKey = hostKey;
   // Enumeration, and with it region assembly, finishes after init's ready line: wait until the graph is whole.
   let names = readGuestGraph('').names;

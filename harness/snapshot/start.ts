@@ -67,6 +67,7 @@ export async function bootOrRestore(o: BootOptions, s: SnapshotOptions): Promise
     });
   if (restored) {
     log(`snapshot ${key}: restored in ${restored.restore.timings.totalMs} ms${restored.restore.reprobed ? ' (CXL devices re-probed)' : ''}`);
+    restored.guest.timeoutScale = o.timeoutScale ?? 1;
     // One object, changed in place: kexec replaces its guest session, and shutdown must see the current one.
     return Object.assign(restored, { start: 'snapshot' as const, snapshotKey: key, saveSnapshot: async () => undefined });
   }
