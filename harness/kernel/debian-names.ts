@@ -1,7 +1,8 @@
 // Which Debian package names carry a given upstream kernel version for the plain amd64 flavour.
 import { debianOrder } from './deb-version.ts';
 
-const NAME = /^linux-(binary|image)-(\d+\.\d+(?:\.\d+)?)(?:~[a-z0-9]+)?(?:\+[a-z0-9]+)?-amd64$/;
+// linux-binary-7.2.13+deb14-amd64, linux-image-7.3.0~rc7-amd64, and bookworm's ABI-numbered linux-image-6.1.0-50-amd64.
+const NAME = /^linux-(binary|image)-(\d+\.\d+(?:\.\d+)?)(?:-\d+)?(?:~[a-z0-9]+)?(?:\+[a-z0-9]+)?-amd64$/;
 
 /** apt-cache regex that finds every candidate (flavour filtering happens in `kernelPackageNames`). */
 export function kernelSearchRegex(version: string): string {

@@ -11,8 +11,12 @@ const KNOWN = z.object({
     z
       .object({
         id: z.string(),
-        /** The model fact that decides the step this applies to. */
-        fact: z.string(),
+        /**
+         * The model fact that decides the step this applies to. Without one, the entry is about state alone (an
+         * attribute a version range lacks): it explains any step whose result agrees with the model and whose new
+         * differences all match `findings`.
+         */
+        fact: z.string().optional(),
         /** Only in this scenario (a finding's own scenario), when given. */
         scenario: z.string().optional(),
         /** Only on these topologies (by name), when given: a finding that needs a particular shape. */
@@ -67,10 +71,9 @@ export function inRange(release: string, range: string): boolean {
 
 /** The known difference that explains a step, if one does: same fact, kernel in range, result and new findings covered. */
 export function explain(release: string, where: { scenario: string; topology: string }, fact: string | undefined, observed: string | undefined, resultOk: boolean, findings: Finding[]): Known | undefined {
-  if (!fact) return undefined;
   return knownDifferences().find(
     (k) =>
-      k.fact === fact &&
+      (k.fact === undefined ? resultOk && findings.length > 0 : k.fact === fact) &&
       (k.scenario === undefined || k.scenario === where.scenario) &&
       (k.topologies === undefined || k.topologies.includes(where.topology)) &&
       inRange(release, k.kernels) &&

@@ -92,6 +92,8 @@ export async function runSteps(ctx: StepContext, steps: Step[], start: ModelStat
     if (raw.useRegion) roles.region = roles.named[raw.useRegion];
     if (raw.createFrom) roles.offer = await ctx.guest.read(resolveText(raw.createFrom, roles));
     const step = resolveStep(raw, roles);
+    // A distribution kernel ships no kselftests: the selftest step cannot apply (a source build carries them).
+    if (step.action.kind === 'selftest' && !ctx.selftests) return { records, state, selftests, snapshots, notApplicable: `the kernel under test ships no kselftests (${step.action.path}); build it from source to run them` };
     let p = predict(state, step.action);
     const consoleMark = ctx.vm.lines.length;
     let observed: Performed;
@@ -123,7 +125,7 @@ export async function runSteps(ctx: StepContext, steps: Step[], start: ModelStat
         const failed = run.cases.filter((c) => c.status === 'fail');
         if (failed.length || run.code !== 0) observed = { result: `exit${run.code}`, message: `${failed.length} of ${run.cases.length} selftest case(s) failed: ${failed.map((c) => `#${c.number} ${c.name}`).join('; ')}\n${run.output.split('\n').filter((l) => /^not ok|^# /.test(l)).slice(0, 20).join('\n')}` };
       }
-      ({ snapshot: snap, dmesg } = await settle(ctx.guest, render(p.state), p.async ? SETTLE_MS * ctx.timeoutScale : 0));
+      ({ snapshot: snap, dmesg } = await settle(ctx.guest, render(p.state), p.async ? SETTLE_MS * ctx.timeoutScale : 0, new Set(open.keys())));
     } catch (err) {
       // A guest that dies or hangs during a step: the console says why, and the step is where it happened.
       const crash = await consoleTrouble(ctx.vm, consoleMark);
