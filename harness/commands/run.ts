@@ -42,6 +42,9 @@ const USAGE = `usage: cxl-harness run [SCENARIO_OR_DIR ...] [options]
                        changed (fixed, regressed, changed errno, …) and the drivers and attributes it adds that no
                        step touches; exit 1 only on a regression
   --strict-series      with --series: fail when the series adds drivers or attributes no step touches (implies --baseline)
+  --bisect-series      with --series (implies --baseline): for each test the series regressed or changed an errno
+                       of, find the first patch that does it: builds base + 1..k (binary search, cached by content,
+                       incremental) and reruns only those tests; the report names it as tests[].firstBadPatch
   --doc-strict         a documentation mismatch fails the run (exit 6)
   --bisect             exit codes for git bisect run: 0 good, 1 bad, 125 skip
   --show-command       print the QEMU command per kernel, topology and variant as a runnable script, and exit
@@ -73,6 +76,7 @@ const OPTIONS = {
   'doc-strict': { type: 'boolean', default: false },
   baseline: { type: 'boolean', default: false },
   'strict-series': { type: 'boolean', default: false },
+  'bisect-series': { type: 'boolean', default: false },
   bisect: { type: 'boolean', default: false },
   'show-command': { type: 'boolean', default: false },
 } as const;
@@ -96,7 +100,7 @@ async function main(argv: string[]): Promise<number> {
   const timeoutScale = positiveNumber('timeout-scale', v['timeout-scale'], false)!;
   const runtimeName = v.runtime;
   if (!isRuntimeName(runtimeName)) throw inputError('command line', '--runtime', runtimeName, `one of: ${RUNTIME_NAMES.join(', ')}`);
-  const baseline = v.baseline || v['strict-series'];
+  const baseline = v.baseline || v['strict-series'] || v['bisect-series'];
   const bundle = v.bundle;
   if (!isBundlePolicy(bundle)) throw inputError('command line', '--bundle', bundle, `one of: ${BUNDLE_POLICIES.join(', ')}`);
   const common = { scenarios, kernels, series: v.series ?? [], topologies, variants: v.variant ?? [], baseline, ...(v.modules ? { modules: v.modules } : {}), ...(v['config-fragment'] ? { configFragment: v['config-fragment'] } : {}) };
@@ -126,6 +130,7 @@ async function main(argv: string[]): Promise<number> {
     ...(v.timeout ? { timeoutMinutes: positiveNumber('timeout', v.timeout, false)! } : {}),
     docStrict: v['doc-strict'],
     strictSeries: v['strict-series'],
+    bisectSeries: v['bisect-series'],
     bundle,
     ...(v.snapshots ? { snapshots: new SnapshotCache({ log: (l) => process.stdout.write(`${l}\n`) }) } : {}),
     keep: v.keep ? 'always' : v['keep-failed'] ? 'failures' : 'never',

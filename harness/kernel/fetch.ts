@@ -25,6 +25,7 @@ export function obtainKernel(spec: KernelSpec, ctx: ObtainContext): Promise<Kern
       return buildSourceKernel({
         base: spec.base,
         series: spec.series,
+        ...(spec.patches !== undefined ? { patches: spec.patches } : {}),
         ...(spec.fragment ? { fragment: spec.fragment } : {}),
         artifactsDir: ctx.artifactsDir,
         log: ctx.log,

@@ -5,8 +5,11 @@ export type KernelSpec =
   /** pin: an exact Debian package version ("debian:7.2=7.2.1-1"), as bundles record it; the newest otherwise. */
   | { kind: 'debian'; version: string; pin?: string; text: string }
   | { kind: 'local'; bzImage: string; modulesDir?: string; text: string }
-  /** base: "src:debian:7.2" (Debian's linux-source package) or a kernel tree path. */
-  | { kind: 'source'; base: string; series: string[]; fragment?: string; text: string };
+  /**
+   * base: "src:debian:7.2" (Debian's linux-source package) or a kernel tree path. patches: only the first N patches
+   * of the series (run --bisect-series), never given on the command line.
+   */
+  | { kind: 'source'; base: string; series: string[]; fragment?: string; patches?: number; text: string };
 
 const ACCEPTED =
   'accepted: debian:<major.minor[.patch]>[=<package version>] (e.g. debian:7.2, debian:6.12, debian:7.2=7.2.1-1), src:debian:<major.minor> or src:<kernel tree path> (with --series, --config-fragment), or a path to a bzImage (with --modules DIR when it needs modules)';

@@ -66,12 +66,17 @@ export function runSummary(r: RunReport): string {
   ].join('\n');
 }
 
-/** run --baseline: what the series changed, per test, and the ABI it adds that no step touched. */
-export function baselineSummary(b: NonNullable<RunReport['baseline']>): string {
+/** run --baseline: what the series changed, per test (with --bisect-series, the patch that did it), and the ABI it adds that no step touched. */
+export function baselineSummary(b: NonNullable<RunReport['baseline']>, tests: TestReport[] = []): string {
   const lines = [`${b.head} against ${b.base}:`];
   const changed = b.tests.filter((t) => t.change !== 'unchanged');
+  const culprit = new Map(tests.flatMap((t) => (t.firstBadPatch ? [[t.id, t.firstBadPatch] as const] : [])));
   for (const change of ['regressed', 'changed errno', 'fixed', 'still failing', 'new', 'gone'] as const) {
-    for (const t of changed.filter((x) => x.change === change)) lines.push(`  ${change.padEnd(13)} ${t.id}${t.detail ? `: ${t.detail}` : ''}`);
+    for (const t of changed.filter((x) => x.change === change)) {
+      lines.push(`  ${change.padEnd(13)} ${t.id}${t.detail ? `: ${t.detail}` : ''}`);
+      const p = culprit.get(t.id);
+      if (p) lines.push(`                first bad patch: ${p.index} "${p.subject}"${p.candidates ? ` (or one of ${p.candidates.filter((c) => c !== p.index).join(', ')}: prefixes in between could not be judged)` : ''}`);
+    }
   }
   if (!changed.length) lines.push('  no test changed');
   const show = (x: string) => x.replace('\t', ' ');

@@ -108,6 +108,16 @@ export interface TestReport {
   bundle?: { path: string; bytes: number };
   /** Why the bundle could not be written (the verdict stands). */
   bundleError?: string;
+  /**
+   * run --bisect-series, on a test the series regressed: the first patch that brings the regression. index is its
+   * 1-based position in the series as applied (base + 1..index regresses, base + 1..index-1 does not).
+   */
+  firstBadPatch?: {
+    index: number;
+    subject: string;
+    /** When prefixes in between could not be judged (no build, or the test errored): each patch that may be the first bad one. */
+    candidates?: number[];
+  };
 }
 
 export interface KernelCapabilities {
@@ -179,5 +189,15 @@ export interface RunReport {
     regressed: boolean;
     tests: { id: string; change: 'regressed' | 'fixed' | 'changed errno' | 'still failing' | 'new' | 'gone' | 'unchanged'; base?: Verdict; head?: Verdict; detail?: string }[];
     surface: { added: string[]; removed: string[]; untested: string[] };
+    /** run --bisect-series: each prefix of the series built and run (only the regressed tests), in the order tried. */
+    bisect?: {
+      /** base + the first `patches` patches. */
+      patches: number;
+      kernel: string;
+      kernelMs: number;
+      tests: { id: string; verdict: Verdict; change: 'regressed' | 'fixed' | 'changed errno' | 'still failing' | 'new' | 'gone' | 'unchanged' }[];
+      /** Why this prefix could not be judged (it did not build). */
+      error?: string;
+    }[];
   };
 }

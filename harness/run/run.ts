@@ -16,6 +16,7 @@ import { assignShards, type Shard } from '../matrix/shard.ts';
 import type { BootReport, KernelReport, RunReport, StepRecord, TestReport } from '../report/types.ts';
 import { REPORT_SCHEMA_VERSION } from '../report/types.ts';
 import { compareReports } from '../report/compare.ts';
+import { testKey } from '../report/test-id.ts';
 import { exitCodeFor, runVerdict } from '../report/verdict.ts';
 import { writeOutputs, type OutputFiles } from '../report/write.ts';
 import type { Runtime } from '../runtime/types.ts';
@@ -24,6 +25,7 @@ import type { Scenario } from '../scenario/types.ts';
 import { loadTopologies, type LoadedTopology } from '../topology/load.ts';
 import { hostMemoryMiB } from '../topology/place.ts';
 import { prepareArtifacts } from './artifacts.ts';
+import { firstBadPatches, judge, type Judgement } from './bisect-series.ts';
 import { runGroup, type BundlePolicy, type KeepPolicy } from './group.ts';
 import { Holds } from './hold.ts';
 import type { SnapshotCache } from '../snapshot/cache.ts';
@@ -54,6 +56,8 @@ export interface RunOptions {
   baseline: boolean;
   /** A series run fails when the series adds drivers or attributes no scenario step touches (implies baseline). */
   strictSeries: boolean;
+  /** With baseline: for each regressed test, find the first patch of the series that brings it (builds base + 1..k). */
+  bisectSeries?: boolean;
   /** Which tests get a reproduction bundle (default: those that fail, gap or error). */
   bundle?: BundlePolicy;
   /** Restore post-boot snapshots instead of booting where QEMU's restore is faithful (--snapshots). */
@@ -79,9 +83,10 @@ export interface Inputs {
   subjects: string[];
 }
 
-/** How a kernel is named in test ids: its spec, and the series applied to it. */
+/** How a kernel is named in test ids: its spec, and the series applied to it ("[1..k]" when only its first k patches are). */
 export function kernelLabel(spec: KernelSpec): string {
-  return spec.kind === 'source' && spec.series.length ? `${spec.text}+${spec.series.map((p) => basename(p).replace(/\.(mbox|mbx|patch)$/, '')).join('+')}` : spec.text;
+  if (spec.kind !== 'source' || !spec.series.length) return spec.text;
+  return `${spec.text}+${spec.series.map((p) => basename(p).replace(/\.(mbox|mbx|patch)$/, '')).join('+')}${spec.patches !== undefined ? `[1..${spec.patches}]` : ''}`;
 }
 
 /** Everything the user gave, checked before anything starts (a series is parsed here, applied later). */
@@ -123,7 +128,7 @@ async function prepareKernel(spec: KernelSpec, inputs: Inputs, dir: string, o: R
   report.image = { key: guest.key, packages: guest.packages, modules: guest.modules };
   report.timings.imageMs = Date.now() - t;
   o.events.log(`guest image ${guest.key} in ${report.timings.imageMs} ms`);
-  const appliedSeries = spec.kind === 'source' ? seriesForPatches(inputs.subjects) : [];
+  const appliedSeries = spec.kind === 'source' ? seriesForPatches(spec.patches !== undefined ? inputs.subjects.slice(0, spec.patches) : inputs.subjects) : [];
   return { spec: kernelLabel(spec), image, guest, appliedSeries, report, surface: new Set() };
 }
 
@@ -223,6 +228,8 @@ export async function run(o: RunOptions): Promise<RunReport> {
         report.exitCode = EXIT.kernel;
         report.error = `--strict-series: the series adds what no scenario step touches: ${report.baseline.surface.untested.map((x) => x.replace('\t', ' ')).join(', ')}`;
       }
+      const headSpec = inputs.specs[1]!;
+      if (o.bisectSeries && headSpec.kind === 'source') await bisectSeries(report, kernels as [PreparedKernel, PreparedKernel], headSpec, inputs, dir, o, () => ++boots);
     }
   } catch (err) {
     report.error = err instanceof HarnessError ? err.format() : String(err);
@@ -243,6 +250,113 @@ function baselineOf(report: RunReport, base: PreparedKernel, head: PreparedKerne
   const c = compareReports(part(base), part(head));
   const surface = diffSurface([...base.surface], [...head.surface], touched(report.tests.filter((t) => t.kernel === head.spec)));
   return { base: base.spec, head: head.spec, regressed: c.regressed, tests: c.tests, surface };
+}
+
+type Bisect = NonNullable<NonNullable<RunReport['baseline']>['bisect']>[number];
+
+/**
+ * --bisect-series: for each test the series regressed or changed an errno of, the first patch that does it, by binary
+ * search over base + 1..k (firstBadPatches). A probe builds its prefix as any source kernel is built (cached by
+ * content, incrementally in the same tree) and reruns only the tests still open at it; each is judged against its run
+ * on the base. A prefix that does not build decides nothing.
+ */
+async function bisectSeries(
+  report: RunReport,
+  [base, head]: [PreparedKernel, PreparedKernel],
+  headSpec: Extract<KernelSpec, { kind: 'source' }>,
+  inputs: Inputs,
+  dir: string,
+  o: RunOptions,
+  nextBoot: () => number,
+): Promise<void> {
+  const baseline = report.baseline!;
+  const series = head.report.source?.series ?? [];
+  const byId = new Map(report.tests.map((t) => [t.id, t]));
+  const regressed = baseline.tests
+    .filter((c) => c.change === 'regressed' || c.change === 'changed errno')
+    .map((c) => byId.get(c.id))
+    .filter((t): t is TestReport => t?.kernel === head.spec);
+  if (!regressed.length || !series.length) return;
+  const baseTests = report.tests.filter((t) => t.kernel === base.spec);
+  const trail: Bisect[] = (baseline.bisect = []);
+  const name = (i: number) => `[${i}/${series.length}] ${series[i - 1]!.subject}`;
+  o.events.log(`\nbisecting the series (${series.length} patches) for ${regressed.length} test(s) it regressed: base + 1..k, the regressed tests only`);
+  const budget = memoryBudgetMiB();
+  const probe = async (k: number, keys: string[]): Promise<Map<string, Judgement>> => {
+    const spec = { ...headSpec, patches: k };
+    const entry: Bisect = { patches: k, kernel: kernelLabel(spec), kernelMs: 0, tests: [] };
+    trail.push(entry);
+    o.events.log(`\nbase + 1..${k} (up to ${name(k)}): ${keys.length} test(s)`);
+    let kernel: PreparedKernel;
+    try {
+      kernel = await prepareKernel(spec, inputs, join(dir, 'bisect', `1..${k}`), o);
+    } catch (err) {
+      // Only a kernel that cannot be built is skipped; a broken run or Ctrl-C ends the bisection like the run.
+      if (!(err instanceof HarnessError) || err.stage !== 'kernel' || err.exitCode === EXIT.interrupted || o.signal?.aborted) throw err;
+      entry.error = err.message;
+      o.events.log(`  base + 1..${k}: ${err.message}; this prefix decides nothing`);
+      return new Map();
+    }
+    entry.kernelMs = kernel.report.timings.kernelMs ?? 0;
+    const wanted = new Set(keys);
+    const jobs = buildJobs([kernel], inputs.topologies, inputs.scenarios, o.variants, o.append).filter((j) =>
+      wanted.has(testKey({ topology: j.topology.topology.name, scenario: j.scenario.name, variant: j.variant.name })),
+    );
+    const groups = bootGroups(jobs, (j) => hostMemoryMiB(j.topology.topology) + QEMU_OVERHEAD_MIB);
+    const tests: TestReport[] = [];
+    const failures: unknown[] = [];
+    const quiet = () => {};
+    await schedule(
+      groups,
+      o.jobs ?? defaultJobs(groups, budget),
+      budget,
+      async (g) => {
+        const done = await runGroup(g, {
+          runtime: o.runtime,
+          dir,
+          timeoutScale: o.timeoutScale,
+          ...(o.signal ? { signal: o.signal } : {}),
+          nextBoot,
+          bundle: 'never',
+          keep: 'never',
+          ...(o.snapshots ? { snapshots: o.snapshots } : {}),
+          log: o.events.log,
+          holds: o.keep?.holds ?? new Holds(o.events.log),
+          append: o.append,
+          ...(report.qemu ? { qemu: report.qemu } : {}),
+          onStart: quiet,
+          onStep: quiet,
+          onEnd: quiet,
+          onBoot: quiet,
+        }).catch((err: unknown) => {
+          failures.push(err);
+          return [];
+        });
+        tests.push(...done);
+      },
+      () => o.signal?.aborted === true,
+    );
+    if (o.signal?.aborted) throw stopped(o.signal, 'steps');
+    if (failures.length) throw failures[0];
+    const compared = compareReports({ ...report, kernels: [base.report], tests: baseTests }, { ...report, kernels: [kernel.report], tests });
+    const answers = new Map<string, Judgement>();
+    for (const t of tests.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+      const c = compared.tests.find((x) => x.id === t.id);
+      const j = c ? judge(c.change, t.verdict) : 'skip';
+      answers.set(testKey(t), j);
+      entry.tests.push({ id: t.id, verdict: t.verdict, change: c?.change ?? 'new' });
+      o.events.log(`  ${j === 'bad' ? 'BAD ' : j === 'good' ? 'good' : 'skip'} ${t.id}: ${c?.change ?? 'not compared'}${c?.detail ? ` (${c.detail})` : ''}`);
+    }
+    return answers;
+  };
+  const found = await firstBadPatches(series.length, [...new Set(regressed.map(testKey))], probe);
+  o.events.log('');
+  for (const t of regressed) {
+    const f = found.get(testKey(t))!;
+    t.firstBadPatch = { index: f.index, subject: series[f.index - 1]!.subject, ...(f.candidates ? { candidates: f.candidates } : {}) };
+    const unsure = f.candidates ? ` or before it (prefixes in between could not be judged): one of patches ${f.candidates.join(', ')}` : '';
+    o.events.log(`first bad patch for ${t.id}: ${name(f.index)}${unsure}`);
+  }
 }
 
 /** A series the harness applied whose scenarios all ended not applicable: its drivers never appeared. */

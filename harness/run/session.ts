@@ -79,7 +79,7 @@ export async function runSession(o: SessionOptions): Promise<RunReport> {
   const holds = new Holds(events.log);
   try {
     const report = await run({ ...o, keep: { policy: o.keep, holds }, runtime, signal: abort.signal, events });
-    if (report.baseline) process.stdout.write(`\n${baselineSummary(report.baseline)}\n`);
+    if (report.baseline) process.stdout.write(`\n${baselineSummary(report.baseline, report.tests)}\n`);
     process.stdout.write(`\n${runSummary(report)}\n`);
     clearTimeout(deadline);
     finished = true;

@@ -25,6 +25,11 @@ export interface SourceBuildOptions {
   base: string;
   /** Series paths: an mbox, a folder of numbered .patch files, or patch files. */
   series?: string[];
+  /**
+   * Apply only the first `patches` patches of the series, in patch order (run --bisect-series builds base + 1..k);
+   * the whole series when absent. The cache keys follow the patches applied, so a prefix is its own cached kernel.
+   */
+  patches?: number;
   /** A config fragment merged over images/kernel/harness.config. */
   fragment?: string;
   /** Receives kernel-build.log. */
@@ -196,8 +201,17 @@ function seriesInfo(patches: Patch[]): SourceInfo['series'] {
   return patches.map((p) => ({ number: p.number, subject: p.subject, author: p.author, sha256: createHash('sha256').update(p.text).digest('hex') }));
 }
 
+/** The patches a build applies: the series, or its first `count` patches. */
+export function seriesPrefix(series: Patch[], count: number | undefined): Patch[] {
+  if (count === undefined) return series;
+  if (!Number.isInteger(count) || count < 0 || count > series.length) {
+    throw new HarnessError(`cannot apply the first ${count} patch(es) of a series of ${series.length}`, { stage: 'input' });
+  }
+  return series.slice(0, count);
+}
+
 export async function buildSourceKernel(opts: SourceBuildOptions): Promise<SourceKernel> {
-  const patches = opts.series?.length ? await readSeries(opts.series) : [];
+  const patches = seriesPrefix(opts.series?.length ? await readSeries(opts.series) : [], opts.patches);
   const fragments = [{ ...(await readFragment(harnessFragmentPath())), file: 'images/kernel/harness.config' }, ...(opts.fragment ? [await readFragment(opts.fragment)] : [])];
   const runtime = opts.runtime ?? new HostRuntime();
   const base = await obtainBase(opts.base, opts.log, runtime);
