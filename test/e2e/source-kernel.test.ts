@@ -61,7 +61,7 @@ test.serial('the kmem state series (v7): every state scenario runs, the selftest
   t.true(report.baseline!.surface.added.some((x) => /state/.test(x)), report.baseline!.surface.added.join(', '));
   t.deepEqual(report.baseline!.surface.untested, []);
   const mine = report.tests.filter((x) => x.kernel === head.spec);
-  t.is(mine.length, 6);
+  t.is(mine.length, 7, 'six scenarios, policy-at-bind in two variants');
   for (const x of mine) t.is(x.verdict, 'pass', x.id);
   // On the base kernel the same scenarios are not applicable: it has no state attribute.
   for (const x of report.tests.filter((x) => x.kernel !== head.spec)) t.is(x.verdict, 'n/a', x.id);
