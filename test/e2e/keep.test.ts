@@ -9,7 +9,7 @@ import { BIN, scenario } from './cli.ts';
 
 test('--keep-failed holds the failing guest until cxl-harness stop', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'cxl-harness-keep-'));
-  const child = execa(BIN, ['run', scenario('stock/kmem.yaml'), '--variant', 'offline', '--append', 'cxl_harness.skip=kmem', '--keep-failed', '--artifacts', dir], { reject: false });
+  const child = execa(BIN, ['run', scenario('stock/kmem.yaml'), '--variant', 'offline', '--append', 'module_blacklist=kmem', '--keep-failed', '--artifacts', dir], { reject: false });
   const kept = new Promise<void>((go) => child.stdout!.on('data', (d: Buffer) => /kept running/.test(d.toString()) && go()));
   await Promise.race([kept, child]);
   const [run] = await readdir(dir);

@@ -28,7 +28,7 @@ test('hb2 and switch2 interleave across two devices, pmem builds a persistent re
 
 test('a guest whose enumerated graph differs from the topology fails at the boot step', async (t) => {
   // Without cxl_mem no endpoint or memdev probes: the graph the topology implies cannot appear.
-  const r = await harness([scenario('stock/kmem.yaml'), '--variant', 'offline', '--topology', 'switch2', '--append', 'cxl_harness.skip=cxl_mem']);
+  const r = await harness([scenario('stock/kmem.yaml'), '--variant', 'offline', '--topology', 'switch2', '--append', 'module_blacklist=cxl_mem']);
   t.is(r.exitCode, 1, r.stdout + r.stderr);
   const s = r.report!.tests[0]!;
   t.is(s.verdict, 'fail');

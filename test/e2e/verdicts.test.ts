@@ -50,7 +50,7 @@ test('a kernel crash is reported on the step that caused it, with the console li
 });
 
 test('a guest without kmem fails the stock kmem scenario instead of skipping it, and its bundle replays the failure', async (t) => {
-  const r = await harness([scenario('stock/kmem.yaml'), '--variant', 'offline', '--append', 'cxl_harness.skip=kmem']);
+  const r = await harness([scenario('stock/kmem.yaml'), '--variant', 'offline', '--append', 'module_blacklist=kmem']);
   t.is(r.exitCode, 1, r.stdout + r.stderr);
   const s = r.report!.tests[0]!;
   t.is(s.verdict, 'fail');
