@@ -18,6 +18,8 @@ export interface PreparedKernel {
   report: KernelReport;
   /** Drivers and device attributes the guests of this kernel showed during the run (run/surface.ts). */
   surface: Set<string>;
+  /** The baseline of a series run: its surface is compared with the series kernel's. */
+  baseline: boolean;
 }
 
 export interface Job {

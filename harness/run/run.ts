@@ -128,8 +128,10 @@ async function prepareKernel(spec: KernelSpec, inputs: Inputs, dir: string, o: R
   report.image = { key: guest.key, packages: guest.packages, modules: guest.modules };
   report.timings.imageMs = Date.now() - t;
   o.events.log(`guest image ${guest.key} in ${report.timings.imageMs} ms`);
-  const appliedSeries = spec.kind === 'source' ? seriesForPatches(spec.patches !== undefined ? inputs.subjects.slice(0, spec.patches) : inputs.subjects) : [];
-  return { spec: kernelLabel(spec), image, guest, appliedSeries, report, surface: new Set() };
+  // The baseline kernel is the same spec without the series: it carries none of the series' definitions.
+  const appliedSeries = spec.kind === 'source' && spec.series.length ? seriesForPatches(spec.patches !== undefined ? inputs.subjects.slice(0, spec.patches) : inputs.subjects) : [];
+  const baseline = Boolean(o.baseline) && spec.kind === 'source' && !spec.series.length;
+  return { spec: kernelLabel(spec), image, guest, appliedSeries, report, surface: new Set(), baseline };
 }
 
 export async function run(o: RunOptions): Promise<RunReport> {
