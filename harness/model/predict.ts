@@ -92,8 +92,8 @@ export function predict(before: ModelState, action: Action): Prediction {
     case 'data':
     case 'selftest':
     case 'requires':
-      // A gate, not a prediction: present (ok) or absent (ENOENT, and the scenario ends not applicable there).
-      return { result: ['ok', 'ENOENT'], state, async: false };
+      // Checked by the runner against the model's own arithmetic or the guest's own verdicts; the state does not change.
+      return { result: ['ok'], state, async: false };
   }
 }
 

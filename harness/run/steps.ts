@@ -140,7 +140,9 @@ export async function runSteps(ctx: StepContext, steps: Step[], start: ModelStat
     }
     // An outcome the documents also allow (memory that refused to go offline) brings its own state.
     const alt = p.alternatives?.find((a) => a.result.includes(observed.result));
-    const chosen: Prediction = alt && !p.result?.includes(observed.result) ? { ...p, result: alt.result, fact: alt.fact, state: alt.state } : p;
+    // A requires gate that finds its path absent ends the scenario not applicable; the step itself is no failure.
+    const gate = step.action.kind === 'requires' && observed.result === 'ENOENT';
+    const chosen: Prediction = gate ? { ...p, result: ['ENOENT'] } : alt && !p.result?.includes(observed.result) ? { ...p, result: alt.result, fact: alt.fact, state: alt.state } : p;
     snapshots.push({ step: index, snapshot: snap });
     const present = [...new Set(Object.keys(snap).map((k) => /^(cxl|dax)\/([^/]+)/.exec(k)?.[0]).filter(Boolean))].sort().join(' ');
     if (present !== devices) {
