@@ -99,8 +99,10 @@ export class PrivateApt {
     const stamp = (await stat(join(this.root, 'lists', 'updated'))).mtimeMs;
     const file = join(this.root, 'memo', `${createHash('sha256').update(key).digest('hex').slice(0, 16)}.json`);
     const cached = await readFile(file, 'utf8').then((t) => JSON.parse(t) as { stamp: number; value: T }, () => undefined);
-    if (cached?.stamp === stamp) return cached.value;
+    // A miss (null) is never kept: it is cheap to redo, and a kept one would outlive a fix to the lookup.
+    if (cached?.stamp === stamp && cached.value !== null) return cached.value;
     const value = await compute();
+    if (value === null) return value;
     await mkdir(join(this.root, 'memo'), { recursive: true });
     await writeFileAtomic(file, JSON.stringify({ stamp, value }));
     return value;
