@@ -61,7 +61,10 @@ export function exercises(scenarios: Scenario[], topologies: LoadedTopology[]): 
           roles.region = roles.offer;
           if (raw.regionAs) roles.named[raw.regionAs] = roles.offer!;
         }
-        if (p.fact) hits.set(p.fact, [...(hits.get(p.fact) ?? []), { scenario: s.name, topology: t.topology.name, step: i + 1, name: resolveText(raw.name, roles) }]);
+        // An outcome the documents also allow (memory that may refuse to go offline) is exercised by the step that risks it.
+        for (const fact of [p.fact, ...(p.alternatives ?? []).map((a) => a.fact)]) {
+          if (fact) hits.set(fact, [...(hits.get(fact) ?? []), { scenario: s.name, topology: t.topology.name, step: i + 1, name: resolveText(raw.name, roles) }]);
+        }
         state = p.state;
       }
     }
