@@ -130,7 +130,7 @@ async function prepareKernel(spec: KernelSpec, inputs: Inputs, dir: string, o: R
   o.events.log(`guest image ${guest.key} in ${report.timings.imageMs} ms`);
   // The baseline kernel is the same spec without the series: it carries none of the series' definitions.
   const appliedSeries = spec.kind === 'source' && spec.series.length ? seriesForPatches(spec.patches !== undefined ? inputs.subjects.slice(0, spec.patches) : inputs.subjects) : [];
-  const baseline = Boolean(o.baseline) && spec.kind === 'source' && !spec.series.length;
+  const baseline = o.baseline && spec.kind === 'source' && !spec.series.length;
   return { spec: kernelLabel(spec), image, guest, appliedSeries, report, surface: new Set(), baseline };
 }
 
