@@ -26,12 +26,12 @@ import { loadTopologies, type LoadedTopology } from '../topology/load.ts';
 import { hostMemoryMiB } from '../topology/place.ts';
 import { prepareArtifacts } from './artifacts.ts';
 import { firstBadPatches, judge, type Judgement } from './bisect-series.ts';
-import { runGroup, type BundlePolicy, type KeepPolicy } from './group.ts';
+import { runGroup, type BundlePolicy, type GroupOptions, type KeepPolicy } from './group.ts';
 import { Holds } from './hold.ts';
 import type { SnapshotCache } from '../snapshot/cache.ts';
 import { HARNESS_VERSION } from './version.ts';
 import { diffSurface, touched } from './surface.ts';
-import { bootGroups, buildJobs, type Job, type PreparedKernel } from './matrix.ts';
+import { bootGroups, buildJobs, type BootGroup, type Job, type PreparedKernel } from './matrix.ts';
 import { defaultJobs, memoryBudgetMiB, QEMU_OVERHEAD_MIB, schedule } from './schedule.ts';
 
 
@@ -181,37 +181,17 @@ export async function run(o: RunOptions): Promise<RunReport> {
     o.events.log(`${jobs.length} test(s) in ${groups.length} boot group(s)${o.shard ? ` (shard ${o.shard.index}/${o.shard.count})` : ''}, up to ${parallel} VM(s) at once`);
     o.events.plan?.(groups.reduce((n, g) => n + g.jobs.length, 0), parallel);
     let boots = 0;
-    const failures: unknown[] = [];
-    await schedule(
-      groups,
-      parallel,
-      budget,
-      async (g) => {
-        const tests = await runGroup(g, {
-          runtime: o.runtime,
-          dir,
-          timeoutScale: o.timeoutScale,
-          ...(o.signal ? { signal: o.signal } : {}),
-          nextBoot: () => ++boots,
-          bundle: o.bundle ?? 'failures',
-          keep: o.keep?.policy ?? 'never',
-          ...(o.snapshots ? { snapshots: o.snapshots } : {}),
-          log: o.events.log,
-          holds: o.keep?.holds ?? new Holds(o.events.log),
-          append: o.append,
-          ...(report.qemu ? { qemu: report.qemu } : {}),
-          onStart: o.events.testStart,
-          onStep: o.events.step,
-          onEnd: (job, r) => o.events.testEnd(job, r),
-          onBoot: (b: BootReport) => report.boots.push(b),
-        }).catch((err: unknown) => {
-          failures.push(err);
-          return [];
-        });
-        report.tests.push(...tests);
-      },
-      () => o.signal?.aborted === true,
-    );
+    const { tests, failures } = await runGroups(groups, parallel, budget, {
+      ...sharedGroupOptions(o, report, dir),
+      nextBoot: () => ++boots,
+      bundle: o.bundle ?? 'failures',
+      keep: o.keep?.policy ?? 'never',
+      onStart: o.events.testStart,
+      onStep: o.events.step,
+      onEnd: (job, r) => o.events.testEnd(job, r),
+      onBoot: (b: BootReport) => report.boots.push(b),
+    });
+    report.tests.push(...tests);
     if (o.signal?.aborted) throw stopped(o.signal, 'steps');
     if (failures.length) throw failures[0];
     report.tests.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -305,39 +285,17 @@ async function bisectSeries(
       wanted.has(testKey({ topology: j.topology.topology.name, scenario: j.scenario.name, variant: j.variant.name })),
     );
     const groups = bootGroups(jobs, (j) => hostMemoryMiB(j.topology.topology) + QEMU_OVERHEAD_MIB);
-    const tests: TestReport[] = [];
-    const failures: unknown[] = [];
     const quiet = () => {};
-    await schedule(
-      groups,
-      o.jobs ?? defaultJobs(groups, budget),
-      budget,
-      async (g) => {
-        const done = await runGroup(g, {
-          runtime: o.runtime,
-          dir,
-          timeoutScale: o.timeoutScale,
-          ...(o.signal ? { signal: o.signal } : {}),
-          nextBoot,
-          bundle: 'never',
-          keep: 'never',
-          ...(o.snapshots ? { snapshots: o.snapshots } : {}),
-          log: o.events.log,
-          holds: o.keep?.holds ?? new Holds(o.events.log),
-          append: o.append,
-          ...(report.qemu ? { qemu: report.qemu } : {}),
-          onStart: quiet,
-          onStep: quiet,
-          onEnd: quiet,
-          onBoot: quiet,
-        }).catch((err: unknown) => {
-          failures.push(err);
-          return [];
-        });
-        tests.push(...done);
-      },
-      () => o.signal?.aborted === true,
-    );
+    const { tests, failures } = await runGroups(groups, o.jobs ?? defaultJobs(groups, budget), budget, {
+      ...sharedGroupOptions(o, report, dir),
+      nextBoot,
+      bundle: 'never',
+      keep: 'never',
+      onStart: quiet,
+      onStep: quiet,
+      onEnd: quiet,
+      onBoot: quiet,
+    });
     if (o.signal?.aborted) throw stopped(o.signal, 'steps');
     if (failures.length) throw failures[0];
     const compared = compareReports({ ...report, kernels: [base.report], tests: baseTests }, { ...report, kernels: [kernel.report], tests });
@@ -359,6 +317,37 @@ async function bisectSeries(
     const unsure = f.candidates ? ` or before it (prefixes in between could not be judged): one of patches ${f.candidates.join(', ')}` : '';
     o.events.log(`first bad patch for ${t.id}: ${name(f.index)}${unsure}`);
   }
+}
+
+/** What every group of a run shares, for the run itself and for the bisection's probes. */
+function sharedGroupOptions(o: RunOptions, report: RunReport, dir: string) {
+  return {
+    runtime: o.runtime,
+    dir,
+    timeoutScale: o.timeoutScale,
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.snapshots ? { snapshots: o.snapshots } : {}),
+    log: o.events.log,
+    holds: o.keep?.holds ?? new Holds(o.events.log),
+    append: o.append,
+    ...(report.qemu ? { qemu: report.qemu } : {}),
+  };
+}
+
+/** Every boot group through runGroup, `parallel` at a time within the memory budget; a group that throws is kept for the caller, the others go on. */
+async function runGroups(groups: BootGroup[], parallel: number, budget: number, options: GroupOptions): Promise<{ tests: TestReport[]; failures: unknown[] }> {
+  const tests: TestReport[] = [];
+  const failures: unknown[] = [];
+  await schedule(
+    groups,
+    parallel,
+    budget,
+    async (g) => {
+      tests.push(...(await runGroup(g, options).catch((err: unknown) => (failures.push(err), []))));
+    },
+    () => options.signal?.aborted === true,
+  );
+  return { tests, failures };
 }
 
 /** A series the harness applied whose scenarios all ended not applicable: its drivers never appeared. */
