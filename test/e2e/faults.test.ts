@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import ssh2 from 'ssh2';
 import type { TestReport } from '../../harness/report/types.ts';
 import { HUNG } from '../../harness/run/steps.ts';
@@ -32,6 +32,16 @@ function reap(pid: number, runDir: string) {
   };
 }
 
+/** A run started with `args`, once its output matches `at`: its folder and QEMU, which is reaped after the test whatever happens. */
+async function runningAt(t: ExecutionContext, args: string[], at: RegExp = STEP0) {
+  const run = await startRun(args);
+  await run.waitFor(at);
+  const runDir = await run.runDir();
+  const pid = await qemuPid(runDir);
+  t.teardown(reap(pid, runDir));
+  return { run, runDir, pid };
+}
+
 /** The one test of a one-scenario run, from the report's tests or, when the run was stopped, from its steps.json. */
 async function onlyTest(run: Watched, runDir: string): Promise<TestReport> {
   const found: string[] = [];
@@ -49,11 +59,7 @@ async function onlyTest(run: Watched, runDir: string): Promise<TestReport> {
 test.serial('a guest that stops answering during a step is reported hung on that step, and its QEMU is ended', async (t) => {
   t.timeout(180_000);
   // Scale 0.5: the listing's SSH command times out after 15 s instead of 30 s.
-  const run = await startRun([fixture('slow-step.yaml'), '--timeout-scale', '0.5']);
-  await run.waitFor(STEP0);
-  const runDir = await run.runDir();
-  const pid = await qemuPid(runDir);
-  t.teardown(reap(pid, runDir));
+  const { run, runDir, pid } = await runningAt(t, [fixture('slow-step.yaml'), '--timeout-scale', '0.5']);
   await sleep(1000);
   process.kill(pid, 'SIGSTOP');
   const stoppedAt = Date.now();
@@ -98,11 +104,7 @@ test.serial('the whole-run --timeout stops the run with exit 4, writes the artif
 
 test.serial('QEMU killed during a step: the step says QEMU exited, the test errors, exit 4', async (t) => {
   t.timeout(120_000);
-  const run = await startRun([fixture('slow-step.yaml')]);
-  await run.waitFor(STEP0);
-  const runDir = await run.runDir();
-  const pid = await qemuPid(runDir);
-  t.teardown(reap(pid, runDir));
+  const { run, runDir, pid } = await runningAt(t, [fixture('slow-step.yaml')]);
   await sleep(1000);
   process.kill(pid, 'SIGKILL');
   const r = await run.done;
@@ -122,11 +124,7 @@ test.serial('QEMU killed during a step: the step says QEMU exited, the test erro
 
 test.serial("the guest's SSH server killed during a step: an SSH-connection error naming the step, exit 4", async (t) => {
   t.timeout(120_000);
-  const run = await startRun([fixture('slow-step.yaml')]);
-  await run.waitFor(STEP0);
-  const runDir = await run.runDir();
-  const pid = await qemuPid(runDir);
-  t.teardown(reap(pid, runDir));
+  const { run, runDir, pid } = await runningAt(t, [fixture('slow-step.yaml')]);
   const port = Number(/hostfwd=tcp:127\.0\.0\.1:(\d+)-/.exec(await readFile(join(runDir, 'boot-1', 'qemu-command.sh'), 'utf8'))![1]);
   const privateKey = await readFile(join(runDir, 'boot-1', 'id_ed25519'), 'utf8');
   // dropbear forks per connection: killing the listener alone leaves the harness's session up, so every one goes.
@@ -158,11 +156,7 @@ test.serial("the guest's SSH server killed during a step: an SSH-connection erro
 
 test.serial('Ctrl-C twice exits 130 at once and leaves no QEMU of the run', async (t) => {
   t.timeout(120_000);
-  const run = await startRun([scenario('stock/kmem.yaml'), '--variant', 'offline']);
-  await run.waitFor(/^\s*ok\s+3 /m);
-  const runDir = await run.runDir();
-  const pid = await qemuPid(runDir);
-  t.teardown(reap(pid, runDir));
+  const { run, runDir, pid } = await runningAt(t, [scenario('stock/kmem.yaml'), '--variant', 'offline'], /^\s*ok\s+3 /m);
   run.kill('SIGINT');
   await sleep(100);
   const second = Date.now();
