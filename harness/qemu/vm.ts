@@ -1,5 +1,6 @@
 // One QEMU process: started through the runtime, console teed to the run's log, stopped on every path and only as itself.
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
 import { HarnessError, stopped } from '../common/errors.ts';
 import type { ProcessHandle, Runtime } from '../runtime/types.ts';
@@ -70,6 +71,17 @@ export class Vm implements AsyncDisposable {
     });
   }
 
+  /**
+   * The signal QEMU died of, when it died of its own fault (an assertion's abort, a segfault) rather than by
+   * exiting or by a signal the harness sent; in a container that is exit status 128+N.
+   */
+  async crashSignal(): Promise<string | undefined> {
+    if (this.running) return undefined;
+    const r = await this.exit;
+    if (r.signal) return CRASH_SIGNALS.includes(r.signal) ? r.signal : undefined;
+    return CRASH_SIGNALS.find((s) => r.code === 128 + (constants.signals[s as NodeJS.Signals] ?? -1000));
+  }
+
   failure(message: string, stderr = ''): HarnessError {
     const excerpt = troubleExcerpt(this.lines);
     return new HarnessError(message, {
@@ -102,6 +114,8 @@ export class Vm implements AsyncDisposable {
     await this.stop(0);
   }
 }
+
+const CRASH_SIGNALS = ['SIGABRT', 'SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGFPE'];
 
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());

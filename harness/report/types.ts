@@ -162,6 +162,8 @@ export interface BootReport {
   restoreMs?: number;
   /** The enumerated-graph check after boot. */
   graph?: { pass: boolean; findings: Finding[] };
+  /** Earlier attempts QEMU crashed before the guest was ready (error text), each followed by a new boot. */
+  qemuCrashes?: string[];
   artifacts: string;
 }
 

@@ -1,5 +1,5 @@
 // Boots the guest and opens the SSH session; every failure on the way stops QEMU before it is reported.
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HarnessError } from '../common/errors.ts';
 import { shellQuote } from '../common/shell.ts';
@@ -39,6 +39,8 @@ export interface Booted extends AsyncDisposable {
   key: RunKey;
   hostKey: string;
   backingDir: string;
+  /** Each earlier attempt at this boot that QEMU crashed before the guest was ready (its error text). */
+  qemuCrashes?: string[];
   /** QEMU start to the init's ready line, and ready line to an open SSH session. */
   timings: { bootMs: number; sshMs: number };
   /** Powers the guest off; `keepFiles` leaves the backing files for a later look. Returns how long it took. */
@@ -63,7 +65,32 @@ export function commandScript(argv: string[], backingDir: string): string {
   return `#!/bin/sh\n# The exact QEMU command this boot ran; the guest's SSH key is beside it (id_ed25519).\nmkdir -p ${shellQuote([backingDir])}\nexec ${shellQuote([QEMU, ...argv])}\n`;
 }
 
+/** QEMU died of its own fault (an assertion, a segfault) before the guest was ready. */
+export class QemuCrashed extends HarnessError {
+  constructor(signal: string, cause: HarnessError) {
+    super(`QEMU crashed (${signal}) before the guest was ready`, { stage: 'boot', details: cause.details, cause });
+    this.name = 'QemuCrashed';
+  }
+}
+
+/**
+ * Boots; when QEMU itself crashes before the guest is ready, boots once more. QEMU 10.0's multi-threaded TCG can
+ * abort in iotlb_to_section while the guest programs PCI BARs (QEMU issue 1921; docs/observations.md): that is the
+ * emulator's failure, not the kernel's. A crash that comes back is reported as the boot's error.
+ */
 export async function bootGuest(o: BootOptions): Promise<Booted> {
+  try {
+    return await bootAttempt(o);
+  } catch (err) {
+    if (!(err instanceof QemuCrashed) || o.signal?.aborted) throw err;
+    await rename(join(o.dir, 'console.log'), join(o.dir, 'console-qemu-crash.log'));
+    const booted = await bootAttempt(o);
+    booted.qemuCrashes = [err.format()];
+    return booted;
+  }
+}
+
+async function bootAttempt(o: BootOptions): Promise<Booted> {
   const key = newRunKey();
   const { cmdline, append } = kernelCmdline(o.cmdline, key.publicBlob);
   const port = await freePort();
@@ -108,8 +135,10 @@ export async function bootGuest(o: BootOptions): Promise<Booted> {
     };
     return booted;
   } catch (err) {
+    const crash = await vm.crashSignal();
     await vm.stop(0);
     await rm(backingDir, { recursive: true, force: true });
+    if (crash && err instanceof HarnessError) throw new QemuCrashed(crash, err);
     throw err instanceof HarnessError ? err : new HarnessError('boot failed', { stage: 'boot', cause: err });
   }
 }

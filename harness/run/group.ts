@@ -104,6 +104,7 @@ export async function runGroup(group: BootGroup, o: GroupOptions): Promise<TestR
           const bootOptions = { runtime: o.runtime, kernel: job.kernel.image, image: job.kernel.guest, topology: job.topology.topology, cmdline: job.cmdline, dir: bootDir, readyTimeoutMs: 90_000 * o.timeoutScale, timeoutScale: o.timeoutScale, ...(o.signal ? { signal: o.signal } : {}) };
           const booted: Booted & Partial<StartedGuest> = o.snapshots ? await bootOrRestore(bootOptions, { cache: o.snapshots, log: o.log }) : await bootGuest(bootOptions);
           const restored = booted.start === 'snapshot';
+          for (const crash of booted.qemuCrashes ?? []) o.log(`boot ${index}: booted again after ${crash.split('\n')[0]!.replace(/^\[boot\] /, '')} (${join(bootDir, 'console-qemu-crash.log')})`);
           Object.assign(report.timings, booted.timings);
           // A restore passed the fingerprint check against the saved guest, so the boot step saved with it still holds.
           const saved = restored ? (booted.extra as StartState | undefined) : undefined;
@@ -114,7 +115,7 @@ export async function runGroup(group: BootGroup, o: GroupOptions): Promise<TestR
           if (booted.saveSnapshot && !restored && start.record.pass) await booted.saveSnapshot(start);
           live = { booted, start, baseline: start.state, index };
           job.kernel.report.capabilities ??= reportCapabilities(start.caps);
-          o.onBoot({ index, kernel: job.kernel.spec, topology: job.topology.topology.name, cmdline: booted.cmdline, start: restored ? 'snapshot' : 'boot', ...booted.timings, ...(booted.restore ? { restoreMs: booted.restore.timings.totalMs } : {}), graph: start.graph, artifacts: bootDir });
+          o.onBoot({ index, kernel: job.kernel.spec, topology: job.topology.topology.name, cmdline: booted.cmdline, start: restored ? 'snapshot' : 'boot', ...booted.timings, ...(booted.restore ? { restoreMs: booted.restore.timings.totalMs } : {}), graph: start.graph, artifacts: bootDir, ...(booted.qemuCrashes ? { qemuCrashes: booted.qemuCrashes } : {}) });
           first = start.record;
         }
         report.boot = live.index;

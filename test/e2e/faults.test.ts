@@ -1,7 +1,8 @@
-// Faults from outside the kernel under test: a guest that stops answering, QEMU killed, the guest's SSH server gone,
-// the whole-run --timeout, Ctrl-C twice, an artifacts folder that cannot hold a run, and two runs filling one fresh
-// cache. Each ends with a clear verdict or message and its exit code, keeps its artifacts, and leaves no QEMU of its
-// own running (QEMU is found only by the run's own hostfwd port and run folder: other runs' guests are never touched).
+// Faults from outside the kernel under test: a guest that stops answering, QEMU killed or crashing at boot, the
+// guest's SSH server gone, the whole-run --timeout, Ctrl-C twice, an artifacts folder that cannot hold a run, and two
+// runs filling one fresh cache. Each ends with a clear verdict or message and its exit code, keeps its artifacts, and
+// leaves no QEMU of its own running (QEMU is found only by the run's own hostfwd port and run folder: other runs'
+// guests are never touched).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -119,6 +120,26 @@ test.serial('QEMU killed during a step: the step says QEMU exited, the test erro
   t.false(s.steps.some((x) => x.index === 1 && x.pass), 'the interrupted step did not pass');
   t.is(r.report!.exitCode, 4);
   await assertArtifacts(t, runDir);
+  await assertNoQemu(t, runDir);
+});
+
+test.serial('QEMU aborting before the guest is ready is booted once more; the crash is in the report and its console kept', async (t) => {
+  t.timeout(180_000);
+  const run = await startRun([fixture('slow-step.yaml')]);
+  const runDir = await run.runDir();
+  const first = await qemuPid(runDir);
+  t.teardown(reap(first, runDir));
+  // As QEMU's own failed assertion does (QEMU issue 1921): SIGABRT while the guest is still booting.
+  process.kill(first, 'SIGABRT');
+  const r = await run.done;
+  t.is(r.exitCode, 0, r.stdout + r.stderr);
+  const boot = r.report!.boots[0]!;
+  t.is(r.report!.boots.length, 1);
+  t.is(boot.qemuCrashes?.length, 1);
+  t.regex(boot.qemuCrashes![0]!, /QEMU crashed \(SIGABRT\) before the guest was ready/);
+  t.regex(r.stdout + r.stderr, /boot 1: booted again after QEMU crashed \(SIGABRT\)/);
+  t.true(existsSync(join(runDir, 'boot-1', 'console-qemu-crash.log')));
+  t.is(r.report!.tests[0]!.verdict, 'pass');
   await assertNoQemu(t, runDir);
 });
 
