@@ -1,6 +1,6 @@
 // Boots the guest and opens the SSH session; every failure on the way stops QEMU before it is reported.
 import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { HarnessError } from '../common/errors.ts';
 import { shellQuote } from '../common/shell.ts';
 import { newRunKey, type RunKey } from '../guest/keys.ts';
@@ -28,6 +28,8 @@ export interface BootOptions {
   readyTimeoutMs: number;
   /** --timeout-scale, for the guest session's command timeouts. */
   timeoutScale?: number;
+  /** A QMP monitor socket for the VM (post-boot snapshots are saved through it). */
+  qmpSocket?: string;
 }
 
 export interface Booted extends AsyncDisposable {
@@ -60,9 +62,11 @@ export function kernelCmdline(params: string[], keyBlob: string): { cmdline: str
   return { cmdline, append: `${cmdline} cxl_harness.key=${keyBlob}` };
 }
 
-/** A script that starts the same QEMU again: the same argv, the backing folder made first. */
+/** A script that starts the same QEMU again: the same argv, the backing folder and the QMP socket's folder made first. */
 export function commandScript(argv: string[], backingDir: string): string {
-  return `#!/bin/sh\n# The exact QEMU command this boot ran; the guest's SSH key is beside it (id_ed25519).\nmkdir -p ${shellQuote([backingDir])}\nexec ${shellQuote([QEMU, ...argv])}\n`;
+  const qmp = argv[argv.indexOf('-qmp') + 1];
+  const socketDir = argv.includes('-qmp') && qmp?.startsWith('unix:') ? [dirname(qmp.slice(5).split(',')[0]!)] : [];
+  return `#!/bin/sh\n# The exact QEMU command this boot ran; the guest's SSH key is beside it (id_ed25519).\nmkdir -p ${shellQuote([backingDir, ...socketDir])}\nexec ${shellQuote([QEMU, ...argv])}\n`;
 }
 
 /** QEMU died of its own fault (an assertion, a segfault) before the guest was ready. */
@@ -96,7 +100,7 @@ async function bootAttempt(o: BootOptions): Promise<Booted> {
   const port = await freePort();
   const backingDir = join(o.dir, 'backing');
   await mkdir(backingDir, { recursive: true });
-  const argv = qemuArgv(o.topology, { kernel: o.kernel.vmlinuz, initrd: o.image.initrd, append, sshPort: port, backingDir });
+  const argv = qemuArgv(o.topology, { kernel: o.kernel.vmlinuz, initrd: o.image.initrd, append, sshPort: port, backingDir, ...(o.qmpSocket ? { qmpSocket: o.qmpSocket } : {}) });
   await writeFile(join(o.dir, 'qemu-command.sh'), commandScript(argv, backingDir), { mode: 0o755 });
   await writeFile(join(o.dir, 'id_ed25519'), key.privateKey, { mode: 0o600 });
   await chmod(join(o.dir, 'id_ed25519'), 0o600);

@@ -1,8 +1,7 @@
-// Where a boot's QMP socket goes, and a runtime that gives every QEMU it starts one (for boots made by bootGuest).
+// Where a boot's QMP socket goes: in its folder, or in a short temp path when that is too long for a unix socket.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { QEMU } from '../qemu/binary.ts';
 import type { Runtime } from '../runtime/types.ts';
 
 /** sun_path holds 108 bytes with its terminating NUL; stay clear of the edge. */
@@ -21,18 +20,4 @@ export function qmpSocketPath(dir: string, runtime: Pick<Runtime, 'name'>): stri
 /** Removes the temp folder qmpSocketPath made for `socket`, if it made one (a socket inside `dir` goes with `dir`). */
 export function discardQmpSocket(socket: string, dir: string): void {
   if (dirname(socket) !== dir && dirname(socket).startsWith(join(tmpdir(), 'cxl-qmp-'))) rmSync(dirname(socket), { recursive: true, force: true });
-}
-
-/**
- * `runtime`, except that a QEMU it spawns without a QMP monitor gets `-qmp unix:<socket>,server=on,wait=off`.
- * A stopgap so bootGuest's VMs can be snapshotted without changing boot.ts; passing `qmpSocket` to qemuArgv in
- * bootGuest does the same in the open.
- */
-export function withQmp(runtime: Runtime, socket: string): Runtime {
-  return {
-    name: runtime.name,
-    spawn: (file, args, o) => runtime.spawn(file, file === QEMU && !args.includes('-qmp') ? [...args, '-qmp', `unix:${socket},server=on,wait=off`] : args, o),
-    run: (file, args, o) => runtime.run(file, args, o),
-    close: () => runtime.close(),
-  };
 }

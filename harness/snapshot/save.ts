@@ -12,7 +12,7 @@ import { encodeMeta, FILES, type SnapshotMeta } from './meta.ts';
 import { copySparse } from './sparse.ts';
 
 export interface SaveOptions {
-  /** The running VM's QMP socket (qemuArgv's qmpSocket, or withQmp's). */
+  /** The running VM's QMP socket (qemuArgv's qmpSocket). */
   qmpSocket: string;
   guest: GuestSession;
   backingDir: string;

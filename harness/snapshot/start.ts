@@ -6,7 +6,7 @@ import type { Topology } from '../topology/types.ts';
 import type { SnapshotCache } from './cache.ts';
 import { qemuIdentity, snapshotKey } from './key.ts';
 import type { SnapshotMeta } from './meta.ts';
-import { discardQmpSocket, qmpSocketPath, withQmp } from './qmp-socket.ts';
+import { discardQmpSocket, qmpSocketPath } from './qmp-socket.ts';
 import { restoreGuest, UnfaithfulRestore, type Restored } from './restore.ts';
 import { appendOf, saveSnapshot } from './save.ts';
 
@@ -76,7 +76,7 @@ export async function bootOrRestore(o: BootOptions, s: SnapshotOptions): Promise
     log(`snapshot ${key}: ${o.dir} is too deep for a QMP socket path in a container; booting without snapshots`);
     return Object.assign(await bootGuest(o), { start: 'boot' as const, snapshotKey: key, saveSnapshot: async () => undefined });
   }
-  const booted = await bootGuest({ ...o, runtime: withQmp(o.runtime, qmpSocket) }).catch((err: unknown) => {
+  const booted = await bootGuest({ ...o, qmpSocket }).catch((err: unknown) => {
     discardQmpSocket(qmpSocket, o.dir);
     throw err;
   });
