@@ -1,5 +1,6 @@
-// `npm run bench`: stage timings of a stock-kmem run (cold and warm cache), boot→ready and suite time for switch4
-// against default, and a 2 kernels × 2 topologies matrix with --jobs 1 and 2. Prints figures; asserts nothing.
+// `npm run bench [-- --parts P,...]`: stage timings of a stock-kmem run (cold and warm cache), boot→ready and suite
+// time for switch4 against default, a 2 kernels × 2 topologies matrix with --jobs 1 and 2, boot against snapshot
+// restore, and (part `source`) source-kernel builds. Prints figures; asserts nothing.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,18 +12,26 @@ import { snapshotBench } from './snapshot.ts';
 import { oneFilePatch } from './source.ts';
 import { formatFigures, stageFigures, type StageSample } from './stats.ts';
 
+const PARTS = ['stages', 'topologies', 'matrix', 'snapshot', 'source'] as const;
+
 const { values } = parseArgs({
   options: {
     warm: { type: 'string', default: '3' },
     cold: { type: 'string', default: '0' },
-    topologies: { type: 'boolean', default: true },
-    matrix: { type: 'boolean', default: true },
+    // Node 20's parseArgs has no --no-X: the parts to run are listed instead. source builds a kernel: not by default.
+    parts: { type: 'string', default: 'stages,topologies,matrix,snapshot' },
     kernel: { type: 'string', default: 'debian:7.2' },
     second: { type: 'string', default: 'debian:6.12' },
-    source: { type: 'boolean', default: false },
     snapshot: { type: 'string', default: '3' },
   },
 });
+const parts = new Set(values.parts.split(',').filter(Boolean));
+for (const p of parts) {
+  if (!(PARTS as readonly string[]).includes(p)) {
+    process.stderr.write(`bench: --parts: "${p}" is not a part; accepted: ${PARTS.join(', ')} (comma-separated)\n`);
+    process.exit(2);
+  }
+}
 
 /** One harness run as a user starts it; its report and wall time. */
 async function harness(args: string[], cache?: string): Promise<{ report: RunReport; wall: number }> {
@@ -58,23 +67,25 @@ async function stages(cache?: string): Promise<StageSample> {
 
 const print = (title: string, samples: StageSample[]) => process.stdout.write(`\n${title}\n${formatFigures(stageFigures(samples))}\n`);
 
-const cold: StageSample[] = [];
-for (let i = 0; i < Number(values.cold); i++) {
-  const cache = await mkdtemp(join(tmpdir(), 'cxl-bench-cache-'));
-  try {
-    cold.push(await stages(cache));
-  } finally {
-    await rm(cache, { recursive: true, force: true });
+if (parts.has('stages')) {
+  const cold: StageSample[] = [];
+  for (let i = 0; i < Number(values.cold); i++) {
+    const cache = await mkdtemp(join(tmpdir(), 'cxl-bench-cache-'));
+    try {
+      cold.push(await stages(cache));
+    } finally {
+      await rm(cache, { recursive: true, force: true });
+    }
   }
+  await stages(); // the real cache is warm before measuring
+  const warm: StageSample[] = [];
+  for (let i = 0; i < Number(values.warm); i++) warm.push(await stages());
+  process.stdout.write(`stock-kmem [offline] on ${values.kernel}, ${process.env.CI ? 'CI' : 'local'}; ms\n`);
+  if (cold.length) print(`cold cache (${cold.length} run(s))`, cold);
+  print(`warm cache (${warm.length} runs)`, warm);
 }
-await stages(); // the real cache is warm before measuring
-const warm: StageSample[] = [];
-for (let i = 0; i < Number(values.warm); i++) warm.push(await stages());
-process.stdout.write(`stock-kmem [offline] on ${values.kernel}, ${process.env.CI ? 'CI' : 'local'}; ms\n`);
-if (cold.length) print(`cold cache (${cold.length} run(s))`, cold);
-print(`warm cache (${warm.length} runs)`, warm);
 
-if (values.topologies) {
+if (parts.has('topologies')) {
   // A four-device topology against the default one: boot to ready, the boot step (graph check), and the suite.
   const samples: StageSample[] = [];
   for (let i = 0; i < Number(values.warm); i++) {
@@ -96,7 +107,7 @@ if (values.topologies) {
   print('whole suite per topology (1 run; counts are counts)', [Object.assign({}, ...suites) as StageSample]);
 }
 
-if (values.matrix) {
+if (parts.has('matrix')) {
   // 2 kernels × 2 topologies of the stock scenarios, one VM at a time and two at once.
   const args = [projectPath('scenarios/stock'), '--kernel', values.kernel, '--kernel', values.second, '--topology', 'default', '--topology', 'switch2'];
   const row: StageSample = {};
@@ -109,7 +120,7 @@ if (values.matrix) {
   print(`matrix ${values.kernel} + ${values.second} × default + switch2, stock scenarios (1 run)`, [row]);
 }
 
-if (Number(values.snapshot) > 0) {
+if (parts.has('snapshot')) {
   // Post-boot snapshots (harness/snapshot): a boot and its boot step against a restore, default topology.
   const s = await snapshotBench(values.kernel, Number(values.snapshot), 3);
   const block = (title: string, xs: StageSample[]) => (xs.length ? `\n${title}\n${formatFigures(stageFigures(xs))}\n` : '');
@@ -117,7 +128,7 @@ if (Number(values.snapshot) > 0) {
   process.stdout.write(block('boot', s.boot) + block('save', s.save) + block('first restore of a snapshot', s.firstRestore) + block('later restores', s.restore));
 }
 
-if (values.source) {
+if (parts.has('source')) {
   // The harness config built from Debian's linux-source-7.2; the first call builds it if the cache lacks it.
   const samples: StageSample[] = [];
   await harness([...kmem, '--kernel', 'src:debian:7.2']);

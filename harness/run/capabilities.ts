@@ -18,8 +18,9 @@ export function capabilitiesCommand(): string {
     'echo $(ls /sys/bus/dax/drivers 2>/dev/null)',
     "grep -c '^flags.* hypervisor' /proc/cpuinfo",
     'cat /sys/devices/system/memory/auto_online_blocks',
-    // Symbol names only (third column), whole words: which series' evidence this kernel carries.
-    symbols.length ? `echo $(awk '{print $3}' /proc/kallsyms | grep -x ${symbols.map((s) => `-e ${s}`).join(' ')} | sort -u)` : 'echo',
+    // The /proc/kallsyms lines that may name a series' evidence, whole lines: the exact name is matched on the host.
+    // A fixed-string grep reads kallsyms in about 0.5 s under TCG; a word or field match (grep -w, awk) takes 2 s.
+    symbols.length ? `grep -F ${symbols.map((s) => `-e ' ${s}'`).join(' ')} /proc/kallsyms || true` : 'true',
   ].join('; ');
 }
 
@@ -31,9 +32,12 @@ export interface Capabilities extends BootFacts {
 
 /** `text` is capabilitiesCommand()'s output; window starts come from the guest's root decoders. */
 export function parseCapabilities(text: string, windowStarts: Record<string, bigint>): Capabilities {
-  const [release = '', cmdline = '', bs = '0', cxl = '', dax = '', hv = '0', online = 'offline', syms = ''] = text.split('\n');
+  const [release = '', cmdline = '', bs = '0', cxl = '', dax = '', hv = '0', online = 'offline', ...kallsyms] = text.split('\n');
   const words = (s: string) => s.split(/\s+/).filter(Boolean);
-  const caps = { cxlDrivers: words(cxl), daxDrivers: words(dax), symbols: words(syms) };
+  // kallsyms lines are "address type name" (and "\t[module]"): the name is the third field.
+  const wanted = new Set(seriesSymbols());
+  const symbols = [...new Set(kallsyms.map((l) => words(l)[2] ?? '').filter((n) => wanted.has(n)))].sort();
+  const caps = { cxlDrivers: words(cxl), daxDrivers: words(dax), symbols };
   return {
     release,
     cmdline,

@@ -37,6 +37,9 @@ function windowStarts(snapshot: Record<string, string>): Record<string, bigint> 
 export async function startState(booted: Booted, topology: Topology, appliedSeries: string[], timeoutScale: number): Promise<StartState> {
   const t0 = Date.now();
   const guest = booted.guest;
+  // The capabilities do not wait for enumeration (init loaded every module before its ready line): read them meanwhile.
+  const capsRun = guest.exec(capabilitiesCommand());
+  capsRun.catch(() => undefined); // awaited below; a failed poll must not leave it unhandled
   // Enumeration finishes asynchronously after init's ready line: wait until the graph has every endpoint.
   const expected = expectedGraph(topology);
   let graphText = '';
@@ -48,7 +51,7 @@ export async function startState(booted: Booted, topology: Topology, appliedSeri
   }, 15_000 * timeoutScale, 200);
   const graphFindings = diffSnapshots(expected, parsed.graph).map((f) => ({ ...f, key: `graph/${f.key}` }));
   const early = await observe(guest);
-  const capsText = (await guest.exec(capabilitiesCommand())).stdout;
+  const capsText = (await capsRun).stdout;
   const caps = parseCapabilities(capsText, windowStarts(early.snapshot));
   const series = [...new Set([...appliedSeries, ...caps.series])];
   const drivers = modelDrivers(series);

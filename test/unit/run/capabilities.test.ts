@@ -4,7 +4,7 @@ import { capabilitiesCommand, parseCapabilities, reportCapabilities, unmet } fro
 
 const STOCK = 'cxl_dax_region cxl_mem cxl_nvdimm cxl_nvdimm_bridge cxl_pmem_region cxl_port cxl_region';
 const WINDOWS = { 'decoder0.0': 0x2d0000000n };
-/** One line per command: uname -r, /proc/cmdline, block_size_bytes (hex, no 0x), cxl drivers, dax drivers, hypervisor flag count, auto_online_blocks, series symbols. */
+/** One line per command: uname -r, /proc/cmdline, block_size_bytes (hex, no 0x), cxl drivers, dax drivers, hypervisor flag count, auto_online_blocks; then kallsyms lines. */
 const output = (over: Partial<Record<'release' | 'cmdline' | 'bs' | 'cxl' | 'dax' | 'hv' | 'online' | 'syms', string>> = {}) =>
   [
     over.release ?? '7.2.13+deb14-amd64',
@@ -29,7 +29,7 @@ test('the command prints one line per fact, in the order parseCapabilities reads
     "grep -c '^flags.* hypervisor' /proc/cpuinfo",
     'cat /sys/devices/system/memory/auto_online_blocks',
   ]);
-  t.regex(parts[7]!, /^echo/);
+  t.is(parts[7], "grep -F -e ' dev_dax_kmem_groups' /proc/kallsyms || true");
 });
 
 test('a stock guest (Debian 7.2.13, -cpu max,-hypervisor, 128 MiB blocks)', (t) => {
@@ -60,6 +60,16 @@ test('the hypervisor flag counted on any CPU makes it visible; 2 GiB blocks; no 
   t.is(c.blockSizeBytes, 2n << 30n);
   t.deepEqual(c.daxDrivers, []);
   t.is(c.builtInOnlineType, 'online_movable');
+});
+
+test('kallsyms lines: only an exact series symbol counts, in a module or built in', (t) => {
+  const line = (name: string, mod = '') => `ffffffffc0a1b0e0 d ${name}${mod ? `\t[${mod}]` : ''}`;
+  const withKmemState = parseCapabilities(output({ syms: [line('dev_dax_kmem_groups', 'kmem'), line('dev_dax_kmem_groups_extra', 'kmem')].join('\n') }), WINDOWS);
+  t.deepEqual(withKmemState.symbols, ['dev_dax_kmem_groups']);
+  t.deepEqual(withKmemState.series, ['kmem-state']);
+  t.deepEqual(parseCapabilities(output({ syms: line('dev_dax_kmem_groups') }), WINDOWS).symbols, ['dev_dax_kmem_groups']);
+  const near = parseCapabilities(output({ syms: [line('dev_dax_kmem_groups_extra', 'kmem'), line('xdev_dax_kmem_groups')].join('\n') }), WINDOWS);
+  t.deepEqual([near.symbols, near.series], [[], []]);
 });
 
 test('unmet: the required drivers neither bus has', (t) => {
