@@ -47,7 +47,8 @@ function changedResults(base: TestReport, head: TestReport): string[] {
 function classify(base: TestReport | undefined, head: TestReport | undefined): { change: Change; detail?: string } {
   const why = (t: TestReport | undefined) => {
     const f = t && failureOf(t);
-    return f ? failureLines(f)[0] : undefined;
+    // The step line, and its first state difference or kernel line: when the results agree, that is the reason.
+    return f ? failureLines(f).slice(0, 2).join('; ') : undefined;
   };
   const ran = (t: TestReport | undefined): t is TestReport => t !== undefined && t.verdict !== 'n/a';
   // A kernel failure HEAD shows and BASE did not is a regression, whatever BASE did instead.

@@ -31,6 +31,7 @@ import { Holds } from './hold.ts';
 import type { SnapshotCache } from '../snapshot/cache.ts';
 import { HARNESS_VERSION } from './version.ts';
 import { diffSurface, touched } from './surface.ts';
+import { seriesCheck } from './series-check.ts';
 import { bootGroups, buildJobs, type BootGroup, type Job, type PreparedKernel } from './matrix.ts';
 import { defaultJobs, memoryBudgetMiB, QEMU_OVERHEAD_MIB, schedule } from './schedule.ts';
 
@@ -204,8 +205,8 @@ export async function run(o: RunOptions): Promise<RunReport> {
     if (o.baseline) {
       const [base, head] = kernels as [PreparedKernel, PreparedKernel];
       report.baseline = baselineOf(report, base, head);
-      // The question is what the series changed: only a regression (or a broken run) fails it.
-      if (report.exitCode === EXIT.kernel || report.exitCode === EXIT.pass) report.exitCode = report.baseline.regressed ? EXIT.kernel : EXIT.pass;
+      // The question is what the series changed: only a regression (or a broken run, or a series never tested) fails it.
+      if (!series && (report.exitCode === EXIT.kernel || report.exitCode === EXIT.pass)) report.exitCode = report.baseline.regressed ? EXIT.kernel : EXIT.pass;
       if (o.strictSeries && report.baseline.surface.untested.length && report.exitCode === EXIT.pass) {
         report.exitCode = EXIT.kernel;
         report.error = `--strict-series: the series adds what no scenario step touches: ${report.baseline.surface.untested.map((x) => x.replace('\t', ' ')).join(', ')}`;
@@ -348,17 +349,4 @@ async function runGroups(groups: BootGroup[], parallel: number, budget: number, 
     () => options.signal?.aborted === true,
   );
   return { tests, failures };
-}
-
-/** A series the harness applied whose scenarios all ended not applicable: its drivers never appeared. */
-function seriesCheck(kernels: PreparedKernel[], tests: TestReport[]): string | undefined {
-  for (const k of kernels) {
-    for (const name of k.appliedSeries) {
-      const mine = tests.filter((t) => t.kernel === k.spec && t.file.includes(`/series/${name}/`));
-      if (mine.length && mine.every((t) => t.verdict === 'n/a')) {
-        return `the series ${name} was applied to ${k.spec} but its drivers did not appear: all ${mine.length} of its scenario runs were not applicable (${mine[0]!.reason})`;
-      }
-    }
-  }
-  return undefined;
 }

@@ -70,6 +70,18 @@ test.serial('the kmem state series (v7): every state scenario runs, the selftest
   t.deepEqual(cases.filter((c) => c.status === 'fail' || c.status === 'error'), []);
 });
 
+test.serial('a patch with the kmem state series subject but none of its code: the head fails where the state attribute should appear', async (t) => {
+  const r = await harness([scenario('series/kmem-state/transitions.yaml'), '--kernel', 'src:debian:7.2', '--series', fixtureSeries('kmem-state-subject-only.patch'), '--baseline']);
+  t.is(r.exitCode, 1, r.stdout + r.stderr);
+  const report = validateReport(r.report);
+  const head = report.tests.find((x) => x.kernel === 'src:debian:7.2+kmem-state-subject-only')!;
+  // The series is taken as applied (its subject), so the model expects daxX.Y/state from the kmem bind on.
+  t.is(head.verdict, 'fail');
+  t.deepEqual(head.firstFailure?.findings.find((f) => f.key === 'dax/dax0.0/state'), { key: 'dax/dax0.0/state', expected: 'offline' });
+  t.is(report.tests.find((x) => x.kernel === 'src:debian:7.2')?.verdict, 'n/a');
+  t.regex(report.baseline!.tests[0]!.detail!, /dax\/dax0\.0\/state: expected "offline", observed \(absent\)/);
+});
+
 test.serial('the series as posted does not apply to 7.2: exit 3 naming patch 2/9, the file and the hunk, before any build', async (t) => {
   const r = await harness([scenario('stock/kmem.yaml'), '--kernel', 'src:debian:7.2', '--series', shared('explicit-dax-v1.mbox')]);
   t.is(r.exitCode, 3, r.stdout + r.stderr);
