@@ -2,18 +2,19 @@
 import { readFileSync } from 'node:fs';
 import { HarnessError } from './common/errors.ts';
 import { projectPath } from './common/project.ts';
-import { COMMANDS } from './commands/index.ts';
+import { loadCommand, loadCommands } from './commands/index.ts';
 
 const VERSION = (JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version: string }).version;
 
-function overview(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+async function overview(): Promise<string> {
+  const commands = await loadCommands();
+  const width = Math.max(...commands.map((c) => c.name.length));
   return [
     `cxl-harness ${VERSION}: validates Linux CXL behaviour on QEMU-emulated memory expanders against a reference model`,
     '',
     'usage: cxl-harness <command> [options]      (cxl-harness <command> --help for its options)',
     '',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
   ].join('\n');
 }
 
@@ -24,12 +25,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${overview()}\n`);
+    process.stdout.write(`${await overview()}\n`);
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  const command = await loadCommand(name);
   if (!command) {
-    process.stderr.write(`unknown command "${name}"\n\n${overview()}\n`);
+    process.stderr.write(`unknown command "${name}"\n\n${await overview()}\n`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {

@@ -1,5 +1,6 @@
 // Opens the runtime a run asked for: the host's processes, or containers of the harness image (--runtime docker).
-import { DockerRuntime, type DockerRuntimeOptions } from './docker.ts';
+// The Docker runtime (dockerode and its dependencies) is loaded only when asked for: every run's start pays for it otherwise.
+import type { DockerRuntimeOptions } from './docker.ts';
 import { HostRuntime } from './host.ts';
 import type { Runtime } from './types.ts';
 
@@ -11,5 +12,7 @@ export function isRuntimeName(s: string): s is RuntimeName {
 }
 
 export async function openRuntime(name: RuntimeName, log: (line: string) => void, o: DockerRuntimeOptions = {}): Promise<Runtime> {
-  return name === 'docker' ? DockerRuntime.open(log, o) : new HostRuntime();
+  if (name === 'host') return new HostRuntime();
+  const { DockerRuntime } = await import('./docker.ts');
+  return DockerRuntime.open(log, o);
 }
