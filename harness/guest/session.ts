@@ -1,7 +1,7 @@
 // The guest over SSH: commands with timeouts, sysfs writes that report the guest's real errno, reads and polling.
 import ssh2 from 'ssh2';
 import { HarnessError } from '../common/errors.ts';
-import { errnoFromMessage } from './errno.ts';
+import { parseWriteThen, writeThenCommand, type WriteResult } from './write.ts';
 import { shellWord } from '../common/shell.ts';
 
 export interface ExecResult {
@@ -17,7 +17,6 @@ export class GuestTimeout extends HarnessError {
   }
 }
 
-export type WriteResult = { ok: true } | { ok: false; errno: string; message: string };
 
 export class GuestSession implements AsyncDisposable {
   /** Set once the connection is gone; every later or pending command fails naming why. */
@@ -113,13 +112,12 @@ export class GuestSession implements AsyncDisposable {
 
   /** Writes `value` to a file as `echo value > path` does, and names the errno the kernel returned. */
   async write(path: string, value: string): Promise<WriteResult> {
-    // busybox's printf builtin ignores write errors; its echo reports them ("sh: write error: <strerror>").
-    const r = await this.exec(`echo ${shellWord(value)} > ${shellWord(path)}`);
-    if (r.code === 0) return { ok: true };
-    const message = r.stderr.trim();
-    const errno = errnoFromMessage(message);
-    if (!errno) throw new HarnessError(`write to ${path} failed with a message that names no errno`, { stage: 'guest', details: [message] });
-    return { ok: false, errno, message };
+    return (await this.writeThen(path, value)).write;
+  }
+
+  /** The same write, then `then` in the same round trip; returns what `then` printed too. */
+  async writeThen(path: string, value: string, then = ''): Promise<{ write: WriteResult; then: string }> {
+    return parseWriteThen((await this.exec(writeThenCommand(path, value, then))).stdout, path);
   }
 
   /** File contents without the trailing newline, or undefined when the file does not exist. */

@@ -23,11 +23,19 @@ function daxAttributes(): string[] {
   return [...new Set(definitions().flatMap((d) => d.daxAttributes.map((a) => a.name)))];
 }
 
-/** State and the kernel log slice in one round trip. */
-export async function observe(guest: GuestSession): Promise<Observation> {
-  const out = (await guest.exec(`${shellQuote([SNAPSHOT, ...daxAttributes()])}; echo '${DMESG_MARK}'; dmesg -c`)).stdout;
+/** The command that prints one observation: the state, then the kernel log since the last one. */
+export function observeCommand(): string {
+  return `${shellQuote([SNAPSHOT, ...daxAttributes()])}; echo '${DMESG_MARK}'; dmesg -c`;
+}
+
+export function parseObservation(out: string): Observation {
   const [snap = '', log = ''] = out.split(`${DMESG_MARK}\n`);
   return { snapshot: parseSnapshot(snap), dmesg: log.split('\n').filter(Boolean) };
+}
+
+/** State and the kernel log slice in one round trip. */
+export async function observe(guest: GuestSession): Promise<Observation> {
+  return parseObservation((await guest.exec(observeCommand())).stdout);
 }
 
 /**
@@ -35,14 +43,19 @@ export async function observe(guest: GuestSession): Promise<Observation> {
  * returns the last state and all log lines seen. Stopping on a stable state keeps a divergent run from waiting
  * the whole timeout at every later asynchronous step.
  */
-/** `carried`: keys that already differed before this step; they do not hold up settling (a known version difference stays). */
-export async function settle(guest: GuestSession, expected: Snapshot, timeoutMs: number, carried: ReadonlySet<string> = new Set()): Promise<Observation> {
+/**
+ * `carried`: keys that already differed before this step; they do not hold up settling (a known version difference
+ * stays). `first`: an observation already made right after the step (in the step's own round trip), used as the first poll.
+ */
+export async function settle(guest: GuestSession, expected: Snapshot, timeoutMs: number, carried: ReadonlySet<string> = new Set(), first?: Observation): Promise<Observation> {
   const dmesg: string[] = [];
   let last: Snapshot = {};
   let lastText = '';
   let since = Date.now();
+  let given = first;
   await guest.pollUntil(async () => {
-    const o = await observe(guest);
+    const o = given ?? (await observe(guest));
+    given = undefined;
     dmesg.push(...o.dmesg);
     last = o.snapshot;
     if (diffSnapshots(expected, last).every((f) => carried.has(f.key))) return true;

@@ -1,5 +1,6 @@
 // Carries out one resolved action in the guest and says what happened: the errno a write returned, a read's value.
 import type { GuestSession } from '../guest/session.ts';
+import type { WriteResult } from '../guest/write.ts';
 import type { Action, StepResult } from '../scenario/types.ts';
 
 export interface Performed {
@@ -8,14 +9,30 @@ export interface Performed {
   message?: string;
 }
 
-export async function perform(guest: GuestSession, action: Action, blockSize: bigint, timeoutScale: number): Promise<Performed> {
-  const fromWrite = (w: Awaited<ReturnType<GuestSession['write']>>): Performed => (w.ok ? { result: 'ok' } : { result: w.errno, message: w.message });
+/**
+ * `after`: a command to run right after a write, bind or unbind in the same round trip (the first observation);
+ * what it printed comes back as `after`. Other actions ignore it.
+ */
+export async function perform(guest: GuestSession, action: Action, blockSize: bigint, timeoutScale: number, after?: string): Promise<{ observed: Performed; after?: string }> {
+  const fromWrite = (w: WriteResult): Performed => (w.ok ? { result: 'ok' } : { result: w.errno, message: w.message });
+  const writeThen = async (path: string, value: string) => {
+    const r = await guest.writeThen(path, value, after);
+    return { observed: fromWrite(r.write), ...(after !== undefined ? { after: r.then } : {}) };
+  };
   switch (action.kind) {
     case 'write':
-      return fromWrite(await guest.write(action.path, action.value));
+      return writeThen(action.path, action.value);
     case 'bind':
     case 'unbind':
-      return fromWrite(await guest.write(`/sys/bus/${action.bus}/drivers/${action.driver}/${action.kind}`, action.device));
+      return writeThen(`/sys/bus/${action.bus}/drivers/${action.driver}/${action.kind}`, action.device);
+    default:
+      return { observed: await performOther(guest, action, blockSize, timeoutScale) };
+  }
+}
+
+async function performOther(guest: GuestSession, action: Exclude<Action, { kind: 'write' | 'bind' | 'unbind' }>, blockSize: bigint, timeoutScale: number): Promise<Performed> {
+  const fromWrite = (w: WriteResult): Performed => (w.ok ? { result: 'ok' } : { result: w.errno, message: w.message });
+  switch (action.kind) {
     case 'read': {
       const value = await guest.read(action.path);
       return value === undefined ? { result: 'ENOENT' } : { result: 'ok', value };

@@ -17,7 +17,7 @@ import type { Step } from '../scenario/types.ts';
 import type { GuestNames } from '../topology/guest-graph.ts';
 import type { Topology } from '../topology/types.ts';
 import { dataCheck } from './data-check.ts';
-import { settle, SETTLE_MS } from './observe.ts';
+import { observeCommand, parseObservation, settle, SETTLE_MS } from './observe.ts';
 import { perform, type Performed } from './perform.ts';
 import { runSelftest } from './selftest.ts';
 import { readSurface } from './surface.ts';
@@ -111,7 +111,8 @@ export async function runSteps(ctx: StepContext, steps: Step[], start: ModelStat
         if (assembled.length === 1) roles.region = assembled[0]!.name;
         p = { result: [k.result.errno], ...(k.result.fact ? { fact: k.result.fact } : {}), state: k.state, async: true, ...(k.undocumented ? { undocumented: k.undocumented } : {}) };
       }
-      observed = await perform(ctx.guest, step.action, ctx.blockSize, ctx.timeoutScale);
+      const done = await perform(ctx.guest, step.action, ctx.blockSize, ctx.timeoutScale, observeCommand());
+      observed = done.observed;
       if (step.action.kind === 'data') {
         const r = state.regions.find((x) => x.name === (step.action as { region: string }).region);
         if (!r) throw new HarnessError(`step ${index}: the model has no region ${(step.action as { region: string }).region} to check`, { stage: 'steps' });
@@ -125,7 +126,9 @@ export async function runSteps(ctx: StepContext, steps: Step[], start: ModelStat
         const failed = run.cases.filter((c) => c.status === 'fail');
         if (failed.length || run.code !== 0) observed = { result: `exit${run.code}`, message: `${failed.length} of ${run.cases.length} selftest case(s) failed: ${failed.map((c) => `#${c.number} ${c.name}`).join('; ')}\n${run.output.split('\n').filter((l) => /^not ok|^# /.test(l)).slice(0, 20).join('\n')}` };
       }
-      ({ snapshot: snap, dmesg } = await settle(ctx.guest, render(p.state), p.async ? SETTLE_MS * ctx.timeoutScale : 0, new Set(open.keys())));
+      // A write, bind or unbind brought its first observation back with it: one round trip less per step.
+      const first = done.after !== undefined ? parseObservation(done.after) : undefined;
+      ({ snapshot: snap, dmesg } = await settle(ctx.guest, render(p.state), p.async ? SETTLE_MS * ctx.timeoutScale : 0, new Set(open.keys()), first));
     } catch (err) {
       // A guest that dies or hangs during a step: the console says why, and the step is where it happened.
       const crash = await consoleTrouble(ctx.vm, consoleMark);
