@@ -41,11 +41,9 @@ export async function observe(guest: GuestSession): Promise<Observation> {
 /**
  * Polls the guest until its state equals `expected`, or stops changing for STABLE_MS, or `timeoutMs` passes;
  * returns the last state and all log lines seen. Stopping on a stable state keeps a divergent run from waiting
- * the whole timeout at every later asynchronous step.
- */
-/**
- * `carried`: keys that already differed before this step; they do not hold up settling (a known version difference
- * stays). `first`: an observation already made right after the step (in the step's own round trip), used as the first poll.
+ * the whole timeout at every later asynchronous step. `carried`: keys that already differed before this step; they
+ * do not hold up settling (a known version difference stays). `first`: an observation made right after the step,
+ * in the step's own round trip, used as the first poll.
  */
 export async function settle(guest: GuestSession, expected: Snapshot, timeoutMs: number, carried: ReadonlySet<string> = new Set(), first?: Observation): Promise<Observation> {
   const dmesg: string[] = [];

@@ -14,7 +14,6 @@ export interface Performed {
  * what it printed comes back as `after`. Other actions ignore it.
  */
 export async function perform(guest: GuestSession, action: Action, blockSize: bigint, timeoutScale: number, after?: string): Promise<{ observed: Performed; after?: string }> {
-  const fromWrite = (w: WriteResult): Performed => (w.ok ? { result: 'ok' } : { result: w.errno, message: w.message });
   const writeThen = async (path: string, value: string) => {
     const r = await guest.writeThen(path, value, after);
     return { observed: fromWrite(r.write), ...(after !== undefined ? { after: r.then } : {}) };
@@ -30,8 +29,9 @@ export async function perform(guest: GuestSession, action: Action, blockSize: bi
   }
 }
 
+const fromWrite = (w: WriteResult): Performed => (w.ok ? { result: 'ok' } : { result: w.errno, message: w.message });
+
 async function performOther(guest: GuestSession, action: Exclude<Action, { kind: 'write' | 'bind' | 'unbind' }>, blockSize: bigint, timeoutScale: number): Promise<Performed> {
-  const fromWrite = (w: WriteResult): Performed => (w.ok ? { result: 'ok' } : { result: w.errno, message: w.message });
   switch (action.kind) {
     case 'read': {
       const value = await guest.read(action.path);
