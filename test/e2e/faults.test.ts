@@ -84,8 +84,8 @@ test.serial('a guest that stops answering during a step is reported hung on that
 
 test.serial('the whole-run --timeout stops the run with exit 4, writes the artifacts and leaves no QEMU', async (t) => {
   t.timeout(120_000);
-  // 0.2 min = 12 s: the guest boots, and the kmem scenario (about 25 s warm) cannot finish.
-  const run = await startRun([scenario('stock/kmem.yaml'), '--variant', 'offline', '--timeout', '0.2']);
+  // 0.2 min = 12 s: the guest boots (about 7 s warm), and the slow step (8 s in the guest) cannot finish.
+  const run = await startRun([fixture('slow-step.yaml'), '--timeout', '0.2']);
   const r = await run.done;
   t.log(`exit ${r.exitCode} after ${Math.round(r.ms / 1000)} s`);
   t.is(r.exitCode, 4, r.stdout + r.stderr);
