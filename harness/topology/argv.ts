@@ -32,6 +32,10 @@ export function qemuArgv(t: Topology, o: QemuArgvOptions): string[] {
     '-machine', 'q35,cxl=on',
     // Stock kernels refuse region commit when they see a hypervisor: cpu_cache_has_invalidate_memregion() is false then.
     '-cpu', 'max,-hypervisor',
+    // One host thread for all vCPUs: multi-threaded TCG (QEMU 10.0.2) now and then aborted in iotlb_to_section,
+    // oopsed the guest on an int3 left by kernel text patching, or hung it early in boot (docs/observations.md).
+    // On these 2-core hosts the single thread boots and runs steps no slower.
+    '-accel', 'tcg,thread=single',
     '-smp', String(t.cpus),
     '-m', `${t.memory.bootMiB}M,maxmem=${t.memory.maxMiB}M,slots=${t.memory.slots}`,
     '-kernel', o.kernel,
