@@ -78,9 +78,9 @@ export class QemuCrashed extends HarnessError {
 }
 
 /**
- * Boots; when QEMU itself crashes before the guest is ready, boots once more. QEMU 10.0's multi-threaded TCG can
- * abort in iotlb_to_section while the guest programs PCI BARs (QEMU issue 1921; docs/observations.md): that is the
- * emulator's failure, not the kernel's. A crash that comes back is reported as the boot's error.
+ * Boots; when QEMU itself crashes before the guest is ready, boots once more: that is the emulator's failure, not
+ * the kernel's (QEMU 10.0's multi-threaded TCG aborted in iotlb_to_section, QEMU issue 1921; docs/observations.md).
+ * A crash that comes back is reported as the boot's error.
  */
 export async function bootGuest(o: BootOptions): Promise<Booted> {
   try {
