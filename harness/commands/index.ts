@@ -13,12 +13,10 @@ const LOADERS: Record<string, () => Promise<Command>> = {
   compare: async () => (await import('./compare.ts')).compareCommand,
 };
 
-export const COMMAND_NAMES = Object.keys(LOADERS);
-
 export function loadCommand(name: string): Promise<Command> | undefined {
   return Object.hasOwn(LOADERS, name) ? LOADERS[name]!() : undefined;
 }
 
 export function loadCommands(): Promise<Command[]> {
-  return Promise.all(COMMAND_NAMES.map((n) => LOADERS[n]!()));
+  return Promise.all(Object.values(LOADERS).map((load) => load()));
 }

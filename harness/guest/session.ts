@@ -17,7 +17,6 @@ export class GuestTimeout extends HarnessError {
   }
 }
 
-
 export class GuestSession implements AsyncDisposable {
   /** Set once the connection is gone; every later or pending command fails naming why. */
   private lost?: string;
