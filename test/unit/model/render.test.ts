@@ -78,3 +78,8 @@ test('parseSnapshot: one entry per "key<TAB>value" line; a line without a tab is
     odd: 'x\ty',
   });
 });
+
+test('parseSnapshot orders keys bytewise whatever order the guest printed them in', (t) => {
+  const text = 'memory/auto_online_blocks\toffline\ncxl/region0/mode\tram\ncxl/region0\tcxl_region\ncxl/decoder0.0/size\t0x1\nCXL\tx\n';
+  t.deepEqual(Object.keys(parseSnapshot(text)), ['CXL', 'cxl/decoder0.0/size', 'cxl/region0', 'cxl/region0/mode', 'memory/auto_online_blocks']);
+});
