@@ -89,15 +89,6 @@ export class SnapshotCache {
     return meta;
   }
 
-  /** Whether restores of `key` needed the CXL re-probe before (see FILES.reprobe). */
-  needsReprobe(key: string): Promise<boolean> {
-    return exists(join(this.dir(key), FILES.reprobe));
-  }
-
-  async learnReprobe(key: string): Promise<void> {
-    await writeFile(join(this.dir(key), FILES.reprobe), '').catch(() => undefined);
-  }
-
   /** Keeps the entry as a marker, so the key is neither restored nor saved again, and frees its big files. */
   async markUnusable(key: string, reasons: string[]): Promise<void> {
     const dir = this.dir(key);

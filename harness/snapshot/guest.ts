@@ -17,9 +17,23 @@ export interface GuestFingerprint {
 
 const MARK = '--- cxl-harness ';
 
+/**
+ * Prints "address<TAB>first 64 bytes of config space in hex" for each PCI function folder `dirs` (a shell word list,
+ * globs allowed) names. One head and one hexdump for all of them: a fork per function costs 5-10 ms under TCG.
+ * `each`: shell run for every function with $a (address) and $h (hex) set.
+ */
+function headersCommand(dirs: string, each = ''): string[] {
+  return [
+    `n=; l=; for d in ${dirs}; do [ -e "$d" ] || continue; n="$n \${d##*/}"; l="$l $d/config"; done`,
+    // With no file, head would read the session's stdin and wait.
+    `set --; [ -n "$l" ] && set -- $(head -qc 64 $l | hexdump -v -e '64/1 "%02x" "\\n"')`,
+    `for a in $n; do h=\${1-}; printf '%s\\t%s\\n' "$a" "$h";${each ? ` ${each};` : ''} [ $# -gt 0 ] && shift; done`,
+  ];
+}
+
 const FINGERPRINT = [
   `echo '${MARK}pci'`,
-  `for d in /sys/bus/pci/devices/*; do printf '%s\\t' "\${d##*/}"; hexdump -v -n 64 -e '64/1 "%02x"' "$d/config"; echo; done`,
+  ...headersCommand('/sys/bus/pci/devices/*'),
   `echo '${MARK}devices'`,
   'for b in cxl dax nd; do for d in /sys/bus/$b/devices/*; do [ -e "$d" ] && echo "$b/${d##*/}"; done; done',
   `echo '${MARK}state'`,
@@ -27,7 +41,10 @@ const FINGERPRINT = [
   `echo '${MARK}graph'`,
   '/usr/libexec/cxl-harness/graph',
   `echo '${MARK}uptime'`,
-  'cat /proc/uptime',
+  'read -r up _ < /proc/uptime; echo "$up"',
+  // The dropbear process serving this session (a snapshot saved now holds it, stale once restored).
+  `echo '${MARK}session'`,
+  'echo "$PPID"',
 ].join('\n');
 
 function sections(out: string): Record<string, string> {
@@ -39,22 +56,32 @@ function sections(out: string): Record<string, string> {
   return parts;
 }
 
-export function parseFingerprint(out: string): GuestFingerprint {
-  const s = sections(out);
+function headerLines(text: string | undefined): Record<string, string> {
   const pci: Record<string, string> = {};
-  for (const line of (s.pci ?? '').split('\n').filter(Boolean)) {
+  for (const line of (text ?? '').split('\n').filter(Boolean)) {
     const [addr, hex = ''] = line.split('\t');
     pci[addr!] = hex;
   }
-  return { pci, devices: (s.devices ?? '').split('\n').filter(Boolean), state: s.state ?? '', graph: s.graph ?? '', uptime: Number((s.uptime ?? '').split(' ')[0]) };
+  return pci;
+}
+
+export function parseFingerprint(out: string): GuestFingerprint {
+  const s = sections(out);
+  return { pci: headerLines(s.pci), devices: (s.devices ?? '').split('\n').filter(Boolean), state: s.state ?? '', graph: s.graph ?? '', uptime: Number((s.uptime ?? '').split(' ')[0]) };
 }
 
 export interface GuestRun {
   fingerprint: GuestFingerprint;
-  /** Kernel log lines a re-probe in the same command printed (reprobeCommand), else empty. */
+  /** Whether the command re-probed the CXL hierarchy (restoreCommand decides in the guest; reprobeCommand always does). */
+  reprobed: boolean;
+  /** The re-probed functions' headers as the restore left them, before any re-probe (restoreCommand), by address. */
+  before: Record<string, string>;
+  /** Kernel log lines the re-probe printed, else empty. */
   reprobeLog: string[];
   /** /proc/uptime when the settle commands ran (settleCommand in the prefix), before any re-probe. */
   settledUptime?: number;
+  /** The pid of the dropbear process serving the session the command ran in. */
+  sessionPid: number;
   stderr: string[];
 }
 
@@ -65,29 +92,49 @@ export async function readFingerprint(guest: GuestSession, prefix = ''): Promise
   if (r.code !== 0) throw new HarnessError('reading the guest fingerprint failed', { stage: 'guest', details: stderr });
   const parts = sections(r.stdout);
   const settled = parts.settled ? Number(parts.settled.split(' ')[0]) : undefined;
-  return { fingerprint: parseFingerprint(r.stdout), reprobeLog: (parts.dmesg ?? '').split('\n').filter(Boolean), stderr, ...(settled !== undefined ? { settledUptime: settled } : {}) };
+  return {
+    fingerprint: parseFingerprint(r.stdout),
+    reprobed: parts.dmesg !== undefined,
+    before: headerLines(parts.before),
+    reprobeLog: (parts.dmesg ?? '').split('\n').filter(Boolean),
+    sessionPid: Number(parts.session ?? NaN),
+    stderr,
+    ...(settled !== undefined ? { settledUptime: settled } : {}),
+  };
 }
 
-/** Byte offsets a re-read may change on its own: status (RW1C bits), and a bridge's secondary status. */
-function volatileByte(i: number, headerType: number): boolean {
-  return i === 6 || i === 7 || ((headerType & 0x7f) === 1 && (i === 0x1e || i === 0x1f));
+/**
+ * Byte offsets a restore check ignores: status (RW1C bits that move on their own), a bridge's secondary status, and
+ * the interrupt line: a scratch register firmware fills for the OS and no device reads (PCI Local Bus 3.0, 6.2.4),
+ * which a rescan leaves at its reset value.
+ */
+function ignoredByte(i: number, headerType: number): boolean {
+  return i === 6 || i === 7 || i === 0x3c || ((headerType & 0x7f) === 1 && (i === 0x1e || i === 0x1f));
 }
+
+const headerType = (hex: string) => parseInt(hex.slice(0x0e * 2, 0x0e * 2 + 2), 16);
 
 function headerDiff(a: string, b: string): number[] {
-  const type = parseInt(a.slice(0x0e * 2, 0x0e * 2 + 2), 16);
+  const type = headerType(a);
   const offsets: number[] = [];
   for (let i = 0; i < Math.max(a.length, b.length) / 2; i++) {
-    if (!volatileByte(i, type) && a.slice(i * 2, i * 2 + 2) !== b.slice(i * 2, i * 2 + 2)) offsets.push(i);
+    if (!ignoredByte(i, type) && a.slice(i * 2, i * 2 + 2) !== b.slice(i * 2, i * 2 + 2)) offsets.push(i);
   }
   return offsets;
 }
 
-/** Differences between the fingerprint saved with a snapshot and a restored guest's, one line each; empty when equal. */
-export function compareFingerprints(saved: GuestFingerprint, now: GuestFingerprint): string[] {
+/** A shell case pattern that matches `hex` and any header differing from it only in ignored bytes. */
+export function headerPattern(hex: string): string {
+  const type = headerType(hex);
+  return (hex.match(/../g) ?? []).map((b, i) => (ignoredByte(i, type) ? '??' : b)).join('');
+}
+
+/** Differences between two sets of PCI headers by address, one line each. */
+function headerDifferences(saved: Record<string, string>, now: Record<string, string>): string[] {
   const out: string[] = [];
-  for (const addr of new Set([...Object.keys(saved.pci), ...Object.keys(now.pci)])) {
-    const a = saved.pci[addr];
-    const b = now.pci[addr];
+  for (const addr of new Set([...Object.keys(saved), ...Object.keys(now)])) {
+    const a = saved[addr];
+    const b = now[addr];
     if (a === undefined || b === undefined) out.push(`pci ${addr}: ${a === undefined ? 'appeared' : 'vanished'}`);
     else if (/^f{8}/.test(b) && !/^f{8}/.test(a)) out.push(`pci ${addr}: config space reads all ones (the device is unreachable: its bridge lost its bus numbers)`);
     else {
@@ -95,6 +142,17 @@ export function compareFingerprints(saved: GuestFingerprint, now: GuestFingerpri
       if (offsets.length) out.push(`pci ${addr}: config header differs at ${offsets.map((o) => `0x${o.toString(16).padStart(2, '0')}`).join(' ')} (saved ${a}, now ${b})`);
     }
   }
+  return out;
+}
+
+/** How the functions a re-probe touches differed from the saved headers before it (GuestRun.before). */
+export function differencesBefore(saved: GuestFingerprint, before: Record<string, string>): string[] {
+  return headerDifferences(Object.fromEntries(Object.keys(before).map((a) => [a, saved.pci[a] ?? ''])), before);
+}
+
+/** Differences between the fingerprint saved with a snapshot and a restored guest's, one line each; empty when equal. */
+export function compareFingerprints(saved: GuestFingerprint, now: GuestFingerprint): string[] {
+  const out = headerDifferences(saved.pci, now.pci);
   const lines = (label: string, x: string[], y: string[]) => {
     const ys = new Set(y);
     const xs = new Set(x);
@@ -109,15 +167,15 @@ export function compareFingerprints(saved: GuestFingerprint, now: GuestFingerpri
 
 /**
  * First commands in a restored guest: the wall clock set to the host's (the guest's clock resumes where it was saved),
- * and the dropbear connection that served the harness at save time ended (its peer is gone; it would idle forever).
+ * and the dropbear process that served the harness at save time (`stalePid`) ended: its peer is gone, it would idle
+ * forever.
  */
-export function settleCommand(now = new Date()): string {
+export function settleCommand(stalePid: number, now = new Date()): string {
   return [
     `date -s @${Math.floor(now.getTime() / 1000)} >/dev/null`,
-    'm=$(cat /run/dropbear.pid 2>/dev/null)',
-    'for p in $(pidof dropbear); do [ "$p" = "$m" ] || [ "$p" = "$PPID" ] || kill "$p" 2>/dev/null; done',
+    `kill ${stalePid} 2>/dev/null`,
     `echo '${MARK}settled'`,
-    'cat /proc/uptime',
+    'read -r up _ < /proc/uptime; echo "$up"',
   ].join('\n');
 }
 
@@ -134,26 +192,37 @@ export function reprobedFunctions(saved: GuestFingerprint, cxlBuses: number[]): 
 }
 
 /**
+ * The restore check in one round trip: settle; print the headers of the functions a re-probe touches; with `repair`,
+ * re-probe (reprobeCommand) when one of them is not the saved one, as with QEMU 10.0.2, which restores none of them.
+ * The fingerprint follows (readFingerprint).
+ */
+export function restoreCommand(saved: GuestFingerprint, stalePid: number, cxlBuses: number[], repair: boolean, now = new Date()): string {
+  const functions = reprobedFunctions(saved, cxlBuses);
+  const restored = functions.map((a) => `${a}:${headerPattern(saved.pci[a]!)}`).join('|');
+  return [
+    settleCommand(stalePid, now),
+    `echo '${MARK}before'`,
+    'lost=',
+    ...headersCommand(functions.map((a) => `/sys/bus/pci/devices/${a}`).join(' '), repair && functions.length ? `case $a:$h in ${restored}) ;; *) lost=1 ;; esac` : ''),
+    ...(repair ? ['if [ -n "$lost" ]; then', reprobeCommand(saved, 10_000, cxlBuses), 'fi'] : []),
+  ].join('\n');
+}
+
+/**
  * Re-probes everything below the CXL root as boot did: QEMU 10.0.2 has no migration state for pxb-cxl, cxl-rp,
  * cxl-upstream/-downstream, cxl-type3 and the switch CCI, so after a restore their config space (bus numbers, windows,
  * BARs), MSI-X tables and CXL registers are back at reset values while the guest kernel still believes in its
  * programming. Unbinding cxl_acpi, removing and rescanning the PCI functions below every CXL host bridge and binding
- * cxl_acpi again makes the kernel program them afresh; the command register and interrupt line of those functions and
- * of the expander bridges (firmware's values, which a rescan does not set) are put back from the saved headers.
- * Waits until the CXL device names are the saved ones; prints the kernel log of all this after a marker (and clears
- * it). Shell builtins wherever possible: every fork costs milliseconds under TCG.
+ * cxl_acpi again makes the kernel program them afresh; the command register of those functions and of the expander
+ * bridges (firmware's value, which a rescan does not set) is put back from the saved headers. Waits until the CXL
+ * device names are the saved ones; prints the kernel log of all this after a marker (and clears it). Shell builtins
+ * wherever possible: every fork costs milliseconds under TCG.
  */
 export function reprobeCommand(saved: GuestFingerprint, timeoutMs: number, cxlBuses: number[]): string {
   const want = saved.devices.filter((d) => d.startsWith('cxl/')).map((d) => ` ${d.slice(4)}`).sort().join('');
-  const polls = Math.max(1, Math.ceil(timeoutMs / 50));
-  const writes = reprobedFunctions(saved, cxlBuses).flatMap((addr) => {
-    const hex = saved.pci[addr]!;
-    const c = `/sys/bus/pci/devices/${addr}/config`;
-    return [
-      `printf '${octal(hex.slice(8, 12))}' | dd of=${c} bs=1 seek=4 conv=notrunc 2>/dev/null`,
-      `printf '${octal(hex.slice(0x3c * 2, 0x3c * 2 + 2))}' | dd of=${c} bs=1 seek=60 conv=notrunc 2>/dev/null`,
-    ];
-  });
+  const polls = Math.max(1, Math.ceil(timeoutMs / 20));
+  // Bytes 0-5 from offset 0 with a builtin: vendor and device ID are read-only, so only the command register changes.
+  const writes = reprobedFunctions(saved, cxlBuses).map((addr) => `printf '${octal(saved.pci[addr]!.slice(0, 12))}' 1<> /sys/bus/pci/devices/${addr}/config`);
   return [
     'a=/sys/bus/platform/drivers/cxl_acpi',
     'roots=',
@@ -167,7 +236,7 @@ export function reprobeCommand(saved: GuestFingerprint, timeoutMs: number, cxlBu
     'for n in $roots; do echo "$n" > $a/bind; done',
     `want='${want}'`,
     'i=0',
-    `while have=; for d in /sys/bus/cxl/devices/*; do [ -e "$d" ] && have="$have \${d##*/}"; done; [ "$have" != "$want" ] && [ $i -lt ${polls} ]; do sleep 0.05; i=$((i + 1)); done`,
+    `while have=; for d in /sys/bus/cxl/devices/*; do [ -e "$d" ] && have="$have \${d##*/}"; done; [ "$have" != "$want" ] && [ $i -lt ${polls} ]; do sleep 0.02; i=$((i + 1)); done`,
     `[ "$have" = "$want" ] || echo "cxl-harness: re-probe: CXL devices are '$have', not '$want'" >&2`,
     ...writes,
     `echo '${MARK}dmesg'`,

@@ -17,8 +17,6 @@ export const FILES = {
   /** Present when a restore from this snapshot was found unfaithful: the reasons; the big files are gone. */
   unusable: 'unusable.json',
   lastUsed: 'last-used',
-  /** Present once a restore needed the CXL re-probe: later restores run it without looking first. */
-  reprobe: 'needs-reprobe',
 } as const;
 
 export interface SnapshotMeta {
@@ -34,6 +32,8 @@ export interface SnapshotMeta {
   hostKey: string;
   /** The guest as the harness saw it just before the save; a restore must show the same. */
   fingerprint: GuestFingerprint;
+  /** The dropbear process serving the harness's session at the save: a restore ends it. */
+  sessionPid: number;
   /** Backing file names with their sizes (bytes as written, bytes allocated). */
   backing: { name: string; apparent: number; allocated: number }[];
   stateBytes: number;

@@ -15,7 +15,7 @@ import { freePort } from '../run/free-port.ts';
 import type { Runtime } from '../runtime/types.ts';
 import { qemuArgv } from '../topology/argv.ts';
 import type { Topology } from '../topology/types.ts';
-import { compareFingerprints, readFingerprint, reprobeCommand, settleCommand, type GuestFingerprint } from './guest.ts';
+import { compareFingerprints, differencesBefore, readFingerprint, reprobeCommand, restoreCommand, type GuestFingerprint } from './guest.ts';
 import { FILES, type SnapshotMeta } from './meta.ts';
 import { discardQmpSocket, qmpSocketPath } from './qmp-socket.ts';
 import { copySparse } from './sparse.ts';
@@ -35,8 +35,6 @@ export interface RestoreOptions {
    * (reprobeCommand) and check again. 'never': a difference fails the restore.
    */
   repair?: 'auto' | 'never';
-  /** Re-probe in the first command without looking first (the cache learned that this snapshot needs it): one round trip less. */
-  reprobeFirst?: boolean;
   /** Loading the stream, and the SSH session after it; default 60 s each. */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -58,7 +56,7 @@ export interface RestoreTimings {
 export interface Restored extends Booted {
   restore: {
     timings: RestoreTimings;
-    /** What differed before the re-probe (empty when QEMU restored everything, or when it ran without a look first), whether it ran, and its kernel log. */
+    /** What differed before the re-probe (empty when QEMU restored everything), whether it ran, and its kernel log. */
     differences: string[];
     reprobed: boolean;
     repairLog: string[];
@@ -123,15 +121,14 @@ export async function restoreGuest(o: RestoreOptions): Promise<Restored> {
     const t3 = Date.now();
     const saved = o.meta.fingerprint;
     const cxlBuses = o.topology.hostBridges.map((hb) => hb.busNr);
-    // Without a known need, look first: a QEMU that restores the CXL devices needs no re-probe.
-    const first = await readFingerprint(guest, o.reprobeFirst ? `${settleCommand()}\n${reprobeCommand(saved, 10_000, cxlBuses)}` : settleCommand());
+    const repair = o.repair !== 'never';
+    // One round trip: the guest looks at the CXL functions and re-probes them when QEMU did not restore them.
+    const first = await readFingerprint(guest, restoreCommand(saved, o.meta.sessionPid, cxlBuses, repair));
     const restoredUptime = first.settledUptime ?? first.fingerprint.uptime;
-    let now = first.fingerprint;
-    const differences = o.reprobeFirst ? [] : compareFingerprints(saved, now);
-    let repairLog = first.reprobeLog;
-    let reprobed = !!o.reprobeFirst;
-    if (differences.length) {
-      if (o.repair === 'never') throw new UnfaithfulRestore('the restored guest differs from the snapshot', differences);
+    let { fingerprint: now, reprobed, reprobeLog: repairLog } = first;
+    const differences = reprobed ? differencesBefore(saved, first.before) : compareFingerprints(saved, now);
+    if (!reprobed && differences.length) {
+      if (!repair) throw new UnfaithfulRestore('the restored guest differs from the snapshot', differences);
       const r = await readFingerprint(guest, reprobeCommand(saved, 10_000, cxlBuses));
       [now, repairLog, reprobed] = [r.fingerprint, r.reprobeLog, true];
     }

@@ -45,7 +45,7 @@ export async function saveSnapshot(o: SaveOptions, out: string): Promise<Snapsho
   const timeoutMs = o.timeoutMs ?? 120_000;
   // The stream holds the guest's memory (its host key among it) and the folder the client key: for this user only.
   await chmod(out, 0o700);
-  const { fingerprint } = await readFingerprint(o.guest);
+  const { fingerprint, sessionPid } = await readFingerprint(o.guest);
   const qmp = await QmpClient.connect(o.qmpSocket, { timeoutMs: 5000, ...(o.signal ? { signal: o.signal } : {}) });
   let stopped = false;
   try {
@@ -78,6 +78,7 @@ export async function saveSnapshot(o: SaveOptions, out: string): Promise<Snapsho
       publicBlob: o.key.publicBlob,
       hostKey: o.hostKey,
       fingerprint,
+      sessionPid,
       backing,
       stateBytes: (await stat(join(out, FILES.state))).size,
       saveMs,

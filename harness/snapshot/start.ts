@@ -53,10 +53,7 @@ export async function bootOrRestore(o: BootOptions, s: SnapshotOptions): Promise
     .withEntry(key, async () => {
       const hit = await s.cache.lookup(key);
       if (!hit) return undefined;
-      const reprobeFirst = s.repair !== 'never' && (await s.cache.needsReprobe(key));
-      const r = await restoreGuest({ runtime: o.runtime, snapshotDir: hit.dir, meta: hit.meta, topology: o.topology, kernel: o.kernel, image: o.image, dir: o.dir, repair: s.repair ?? 'auto', reprobeFirst, timeoutMs: o.readyTimeoutMs, ...(o.signal ? { signal: o.signal } : {}) });
-      if (r.restore.reprobed && !reprobeFirst) await s.cache.learnReprobe(key);
-      return r;
+      return restoreGuest({ runtime: o.runtime, snapshotDir: hit.dir, meta: hit.meta, topology: o.topology, kernel: o.kernel, image: o.image, dir: o.dir, repair: s.repair ?? 'auto', timeoutMs: o.readyTimeoutMs, ...(o.signal ? { signal: o.signal } : {}) });
     }, o.signal)
     .catch(async (err: unknown) => {
       if (o.signal?.aborted) throw err;

@@ -20,6 +20,7 @@ const meta = (): SnapshotMeta => ({
   publicBlob: 'K',
   hostKey: 'ssh-ed25519 AAAA',
   fingerprint: { pci: {}, devices: [], state: '', graph: '', uptime: 1 },
+  sessionPid: 321,
   backing: [],
   stateBytes: 0,
   saveMs: 1,

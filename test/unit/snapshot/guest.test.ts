@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { execa } from 'execa';
-import { compareFingerprints, parseFingerprint, reprobeCommand, reprobedFunctions, settleCommand, type GuestFingerprint } from '../../../harness/snapshot/guest.ts';
+import { compareFingerprints, headerPattern, parseFingerprint, reprobeCommand, reprobedFunctions, restoreCommand, settleCommand, type GuestFingerprint } from '../../../harness/snapshot/guest.ts';
 
 // Headers as the default topology's guest printed them after boot (QEMU 10.0.2, Debian 7.2 kernel).
 const PXB = '361b0b000301a000000000060000000000000000000000000000000000000000000000000000000000000000f41a001100000000000000000000000000000000';
@@ -31,6 +31,8 @@ const dump = (pci: Record<string, string>, uptime = '7.60 3.10') =>
     'mem0/serial\t0x1',
     '--- cxl-harness uptime',
     uptime,
+    '--- cxl-harness session',
+    '321',
     '',
   ].join('\n');
 
@@ -83,25 +85,38 @@ test('renamed devices and a different graph are differences; vanished PCI functi
   ]);
 });
 
-test('the settle and re-probe scripts are valid shell and carry the saved names and firmware values', async (t) => {
-  const settle = settleCommand(new Date(1_700_000_000_000));
+test('the settle, restore and re-probe scripts are valid shell and carry the saved names and firmware values', async (t) => {
+  const settle = settleCommand(321, new Date(1_700_000_000_000));
   t.true(settle.startsWith('date -s @1700000000 '));
+  t.true(settle.includes('kill 321 '), 'the dropbear process of the saving session');
   const reprobe = reprobeCommand(saved, 10_000, [12]);
   t.true(reprobe.includes("want=' decoder0.0 endpoint2 mem0 root0'"));
-  // Command register bytes as stored (little endian), then the interrupt line, for the functions a re-probe touches.
-  t.true(reprobe.includes("printf '\\006\\005' | dd of=/sys/bus/pci/devices/0000:0c:00.0/config bs=1 seek=4 conv=notrunc"));
-  t.true(reprobe.includes("printf '\\012' | dd of=/sys/bus/pci/devices/0000:0c:00.0/config bs=1 seek=60 conv=notrunc"));
-  t.true(reprobe.includes("printf '\\007\\005' | dd of=/sys/bus/pci/devices/0000:0d:00.0/config bs=1 seek=4"));
-  t.true(reprobe.includes("printf '\\003\\001' | dd of=/sys/bus/pci/devices/0000:00:02.0/config bs=1 seek=4"), 'the expander bridge too');
-  t.true(reprobe.includes('[ $i -lt 200 ]'));
-  for (const script of [settle, reprobe]) {
+  // The first six bytes as stored (IDs, then the command register little endian), for the functions a re-probe touches.
+  t.true(reprobe.includes("printf '\\206\\200\\165\\160\\006\\005' 1<> /sys/bus/pci/devices/0000:0c:00.0/config"));
+  t.true(reprobe.includes("printf '\\206\\200\\223\\015\\007\\005' 1<> /sys/bus/pci/devices/0000:0d:00.0/config"));
+  t.true(reprobe.includes("printf '\\066\\033\\013\\000\\003\\001' 1<> /sys/bus/pci/devices/0000:00:02.0/config"), 'the expander bridge too');
+  t.true(reprobe.includes('[ $i -lt 500 ]'));
+  const restore = restoreCommand(saved, 321, [12], true);
+  t.true(restore.includes(reprobe), 'the restore check carries the re-probe');
+  t.false(restoreCommand(saved, 321, [12], false).includes('cxl_acpi'), 'never repairs: no re-probe');
+  for (const script of [settle, reprobe, restore]) {
     const r = await execa('sh', ['-n'], { input: script, reject: false });
     t.is(r.exitCode, 0, r.stderr);
   }
 });
 
-test('the re-probe writes the command register back byte by byte, and the interrupt line', async (t) => {
-  // Run the write-backs on the host against fake config files, reset as QEMU leaves them: printf and dd as busybox has them.
+test('the guest re-probes when a header differs in more than status and interrupt line', async (t) => {
+  const decide = async (hex: string) => (await execa('sh', ['-c', `case ${hex} in ${headerPattern(RP)}) echo restored ;; *) echo lost ;; esac`])).stdout;
+  t.is(await decide(RP), 'restored');
+  // Status, secondary status and the interrupt line move without a lost device.
+  t.is(await decide(`${RP.slice(0, 12)}1000${RP.slice(16, 0x1e * 2)}ffff${RP.slice(0x20 * 2, 0x3c * 2)}00${RP.slice(0x3d * 2)}`), 'restored');
+  t.is(await decide(RP_RESET), 'lost');
+  t.is(await decide(ALL_ONES), 'lost');
+  t.deepEqual(compareFingerprints(saved, parseFingerprint(dump({ '0000:00:02.0': PXB, '0000:0c:00.0': RP.replace(/0a0102(00)$/, '000102$1'), '0000:0d:00.0': T3 }))), []);
+});
+
+test('the re-probe writes the command register back, and nothing else', async (t) => {
+  // Run the write-backs on the host against fake config files, reset as QEMU leaves them.
   const root = await mkdtemp(join(tmpdir(), 'reprobe-'));
   t.teardown(() => rm(root, { recursive: true, force: true }));
   const pxbReset = `${PXB.slice(0, 8)}0000${PXB.slice(12)}`;
@@ -119,9 +134,7 @@ test('the re-probe writes the command register back byte by byte, and the interr
   t.is(r.exitCode, 0, r.stderr);
   for (const [addr, hex] of Object.entries(reset)) {
     const want = Buffer.from(hex, 'hex');
-    const from = Buffer.from(saved.pci[addr]!, 'hex');
-    want.set(from.subarray(4, 6), 4);
-    want[0x3c] = from[0x3c]!;
+    want.set(Buffer.from(saved.pci[addr]!, 'hex').subarray(4, 6), 4);
     t.is((await readFile(`${root}/sys/bus/pci/devices/${addr}/config`)).toString('hex'), want.toString('hex'), addr);
   }
 });
