@@ -33,8 +33,9 @@ const USAGE = `usage: cxl-harness run [SCENARIO_OR_DIR ...] [options]
                        look inside with cxl-harness shell RUN_DIR
   --keep               keep each boot group's last guest running the same way
   --snapshots          restore a saved post-boot state instead of booting (about 1 s instead of 9 s) where QEMU's
-                       restore is faithful: QEMU 10.0 saves no CXL device state, so the guest re-probes the CXL
-                       devices after a restore, which holds for one-device topologies only; others boot as usual
+                       restore is faithful: QEMU 10.0 saves no CXL device state, so the guest detaches its CXL
+                       devices before the save and attaches them again after a restore, which gives the saved
+                       guest back for one-device topologies only; others boot as usual
   --runtime R          host (default) or docker: run QEMU and kernel builds in containers of the harness image
   --timeout-scale X    multiply every timeout (slow machines)
   --timeout MINUTES    stop the whole run after this long (exit 4; artifacts are kept)

@@ -1,4 +1,5 @@
-// The guest side of a restore: the fingerprint it must reproduce, the settle commands, and the CXL re-probe.
+// The guest side of a snapshot: the fingerprint a restore must reproduce, the settle commands, and the CXL hierarchy
+// detached before a save and attached again after it.
 import type { GuestSession } from '../guest/session.ts';
 import { HarnessError } from '../common/errors.ts';
 
@@ -20,14 +21,13 @@ const MARK = '--- cxl-harness ';
 /**
  * Prints "address<TAB>first 64 bytes of config space in hex" for each PCI function folder `dirs` (a shell word list,
  * globs allowed) names. One head and one hexdump for all of them: a fork per function costs 5-10 ms under TCG.
- * `each`: shell run for every function with $a (address) and $h (hex) set.
  */
-function headersCommand(dirs: string, each = ''): string[] {
+function headersCommand(dirs: string): string[] {
   return [
     `n=; l=; for d in ${dirs}; do [ -e "$d" ] || continue; n="$n \${d##*/}"; l="$l $d/config"; done`,
     // With no file, head would read the session's stdin and wait.
     `set --; [ -n "$l" ] && set -- $(head -qc 64 $l | hexdump -v -e '64/1 "%02x" "\\n"')`,
-    `for a in $n; do h=\${1-}; printf '%s\\t%s\\n' "$a" "$h";${each ? ` ${each};` : ''} [ $# -gt 0 ] && shift; done`,
+    `for a in $n; do printf '%s\\t%s\\n' "$a" "\${1-}"; [ $# -gt 0 ] && shift; done`,
   ];
 }
 
@@ -72,20 +72,16 @@ export function parseFingerprint(out: string): GuestFingerprint {
 
 export interface GuestRun {
   fingerprint: GuestFingerprint;
-  /** Whether the command re-probed the CXL hierarchy (restoreCommand decides in the guest; reprobeCommand always does). */
-  reprobed: boolean;
-  /** The re-probed functions' headers as the restore left them, before any re-probe (restoreCommand), by address. */
-  before: Record<string, string>;
-  /** Kernel log lines the re-probe printed, else empty. */
-  reprobeLog: string[];
-  /** /proc/uptime when the settle commands ran (settleCommand in the prefix), before any re-probe. */
+  /** Kernel log lines an attach in the same command printed (attachCommand), else empty. */
+  attachLog: string[];
+  /** /proc/uptime when the settle commands ran (settleCommand in the prefix), before the attach. */
   settledUptime?: number;
   /** The pid of the dropbear process serving the session the command ran in. */
   sessionPid: number;
   stderr: string[];
 }
 
-/** One round trip: `prefix` (settle, re-probe) first in the same shell, then the fingerprint. */
+/** One round trip: `prefix` (settle, attach) first in the same shell, then the fingerprint. */
 export async function readFingerprint(guest: GuestSession, prefix = ''): Promise<GuestRun> {
   const r = await guest.exec(`${prefix}${prefix ? '\n' : ''}${FINGERPRINT}`, 60_000);
   const stderr = r.stderr.split('\n').filter(Boolean);
@@ -94,9 +90,7 @@ export async function readFingerprint(guest: GuestSession, prefix = ''): Promise
   const settled = parts.settled ? Number(parts.settled.split(' ')[0]) : undefined;
   return {
     fingerprint: parseFingerprint(r.stdout),
-    reprobed: parts.dmesg !== undefined,
-    before: headerLines(parts.before),
-    reprobeLog: (parts.dmesg ?? '').split('\n').filter(Boolean),
+    attachLog: (parts.dmesg ?? '').split('\n').filter(Boolean),
     sessionPid: Number(parts.session ?? NaN),
     stderr,
     ...(settled !== undefined ? { settledUptime: settled } : {}),
@@ -123,12 +117,6 @@ function headerDiff(a: string, b: string): number[] {
   return offsets;
 }
 
-/** A shell case pattern that matches `hex` and any header differing from it only in ignored bytes. */
-export function headerPattern(hex: string): string {
-  const type = headerType(hex);
-  return (hex.match(/../g) ?? []).map((b, i) => (ignoredByte(i, type) ? '??' : b)).join('');
-}
-
 /** Differences between two sets of PCI headers by address, one line each. */
 function headerDifferences(saved: Record<string, string>, now: Record<string, string>): string[] {
   const out: string[] = [];
@@ -143,11 +131,6 @@ function headerDifferences(saved: Record<string, string>, now: Record<string, st
     }
   }
   return out;
-}
-
-/** How the functions a re-probe touches differed from the saved headers before it (GuestRun.before). */
-export function differencesBefore(saved: GuestFingerprint, before: Record<string, string>): string[] {
-  return headerDifferences(Object.fromEntries(Object.keys(before).map((a) => [a, saved.pci[a] ?? ''])), before);
 }
 
 /** Differences between the fingerprint saved with a snapshot and a restored guest's, one line each; empty when equal. */
@@ -182,8 +165,8 @@ export function settleCommand(stalePid: number, now = new Date()): string {
 /** Octal escapes of `hex` (pairs of hex digits) for a printf format: one byte each. */
 const octal = (hex: string) => (hex.match(/../g) ?? []).map((b) => `\\${parseInt(b, 16).toString(8).padStart(3, '0')}`).join('');
 
-/** PCI functions a re-probe re-enumerates (on a bus at or above the lowest CXL host bridge's), and the PCI expander bridges themselves. */
-export function reprobedFunctions(saved: GuestFingerprint, cxlBuses: number[]): string[] {
+/** PCI functions an attach enumerates afresh (on a bus at or above the lowest CXL host bridge's), and the PCI expander bridges themselves. */
+export function attachedFunctions(saved: GuestFingerprint, cxlBuses: number[]): string[] {
   const lowest = Math.min(...cxlBuses);
   return Object.entries(saved.pci)
     .filter(([addr, hex]) => parseInt(addr.split(':')[1] ?? '0', 16) >= lowest || hex.startsWith('361b0b00'))
@@ -192,54 +175,69 @@ export function reprobedFunctions(saved: GuestFingerprint, cxlBuses: number[]): 
 }
 
 /**
- * The restore check in one round trip: settle; print the headers of the functions a re-probe touches; with `repair`,
- * re-probe (reprobeCommand) when one of them is not the saved one, as with QEMU 10.0.2, which restores none of them.
- * The fingerprint follows (readFingerprint).
+ * Makes the guest forget its CXL hierarchy before a save: unbinds cxl_acpi and removes every PCI function on the root
+ * bus of each CXL host bridge (ACPI0016), with what is below. QEMU 10.0.2 has no migration state for pxb-cxl, cxl-rp,
+ * cxl-upstream/-downstream, cxl-type3 and the switch CCI: a restored VM has their config space (bus numbers, windows,
+ * BARs), MSI-X tables and CXL registers at reset values. A guest saved without them loses nothing; attachCommand
+ * then enumerates them as boot did, and doing the teardown here rather than after each restore saves its time there.
  */
-export function restoreCommand(saved: GuestFingerprint, stalePid: number, cxlBuses: number[], repair: boolean, now = new Date()): string {
-  const functions = reprobedFunctions(saved, cxlBuses);
-  const restored = functions.map((a) => `${a}:${headerPattern(saved.pci[a]!)}`).join('|');
-  return [
-    settleCommand(stalePid, now),
-    `echo '${MARK}before'`,
-    'lost=',
-    ...headersCommand(functions.map((a) => `/sys/bus/pci/devices/${a}`).join(' '), repair && functions.length ? `case $a:$h in ${restored}) ;; *) lost=1 ;; esac` : ''),
-    ...(repair ? ['if [ -n "$lost" ]; then', reprobeCommand(saved, 10_000, cxlBuses), 'fi'] : []),
-  ].join('\n');
-}
-
-/**
- * Re-probes everything below the CXL root as boot did: QEMU 10.0.2 has no migration state for pxb-cxl, cxl-rp,
- * cxl-upstream/-downstream, cxl-type3 and the switch CCI, so after a restore their config space (bus numbers, windows,
- * BARs), MSI-X tables and CXL registers are back at reset values while the guest kernel still believes in its
- * programming. Unbinding cxl_acpi, removing and rescanning the PCI functions below every CXL host bridge and binding
- * cxl_acpi again makes the kernel program them afresh; the command register of those functions and of the expander
- * bridges (firmware's value, which a rescan does not set) is put back from the saved headers. Waits until the CXL
- * device names are the saved ones; prints the kernel log of all this after a marker (and clears it). Shell builtins
- * wherever possible: every fork costs milliseconds under TCG.
- */
-export function reprobeCommand(saved: GuestFingerprint, timeoutMs: number, cxlBuses: number[]): string {
-  const want = saved.devices.filter((d) => d.startsWith('cxl/')).map((d) => ` ${d.slice(4)}`).sort().join('');
-  const polls = Math.max(1, Math.ceil(timeoutMs / 20));
-  // Bytes 0-5 from offset 0 with a builtin: vendor and device ID are read-only, so only the command register changes.
-  const writes = reprobedFunctions(saved, cxlBuses).map((addr) => `printf '${octal(saved.pci[addr]!.slice(0, 12))}' 1<> /sys/bus/pci/devices/${addr}/config`);
+export function detachCommand(): string {
   return [
     'a=/sys/bus/platform/drivers/cxl_acpi',
-    'roots=',
-    'for d in $a/ACPI0017:*; do [ -e "$d" ] || continue; roots="$roots ${d##*/}"; echo "${d##*/}" > $a/unbind; done',
-    // The PCI root bus of each CXL host bridge (ACPI0016): every function on it goes, with what is below.
+    'for d in $a/ACPI0017:*; do [ -e "$d" ] && echo "${d##*/}" > $a/unbind; done',
     'for r in /sys/devices/pci0000:*; do',
     '  h=; read -r h < $r/firmware_node/hid 2>/dev/null; [ "$h" = ACPI0016 ] || continue',
     '  for f in $r/0000:*; do [ -e "$f/remove" ] && echo 1 > "$f/remove"; done',
     'done',
+  ].join('\n');
+}
+
+/**
+ * Brings back what detachCommand removed: a PCI rescan programs the functions afresh and binding cxl_acpi again
+ * enumerates the hierarchy. Waits until the CXL device names are the saved ones; the command register of those
+ * functions and of the expander bridges (firmware's value, which a rescan does not set) is put back from the saved
+ * headers. Prints the kernel log of all this after a marker (and clears it). Shell builtins wherever possible: every
+ * fork costs milliseconds under TCG.
+ */
+export function attachCommand(saved: GuestFingerprint, timeoutMs: number, cxlBuses: number[]): string {
+  const want = saved.devices.filter((d) => d.startsWith('cxl/')).map((d) => ` ${d.slice(4)}`).sort().join('');
+  const polls = Math.max(1, Math.ceil(timeoutMs / 20));
+  // Bytes 0-5 from offset 0 with a builtin: vendor and device ID are read-only, so only the command register changes.
+  const writes = attachedFunctions(saved, cxlBuses).map((addr) => `printf '${octal(saved.pci[addr]!.slice(0, 12))}' 1<> /sys/bus/pci/devices/${addr}/config`);
+  return [
     'echo 1 > /sys/bus/pci/rescan',
-    'for n in $roots; do echo "$n" > $a/bind; done',
+    'for d in /sys/bus/platform/devices/ACPI0017:*; do [ -e "$d" ] && echo "${d##*/}" > /sys/bus/platform/drivers/cxl_acpi/bind; done',
     `want='${want}'`,
     'i=0',
     `while have=; for d in /sys/bus/cxl/devices/*; do [ -e "$d" ] && have="$have \${d##*/}"; done; [ "$have" != "$want" ] && [ $i -lt ${polls} ]; do sleep 0.02; i=$((i + 1)); done`,
-    `[ "$have" = "$want" ] || echo "cxl-harness: re-probe: CXL devices are '$have', not '$want'" >&2`,
+    `[ "$have" = "$want" ] || echo "cxl-harness: attach: CXL devices are '$have', not '$want'" >&2`,
     ...writes,
     `echo '${MARK}dmesg'`,
     'dmesg -c',
   ].join('\n');
+}
+
+export interface Attached {
+  /** The first round trip: settle output, the attach's kernel log. */
+  run: GuestRun;
+  fingerprint: GuestFingerprint;
+  /** What still differs from `saved` (compareFingerprints); empty when the guest is the saved one. */
+  differences: string[];
+}
+
+/**
+ * Runs `prefix`, attachCommand and the fingerprint in one round trip, then looks again for up to 2 s while the guest
+ * differs from `saved`: port and endpoint probes finish asynchronously.
+ */
+export async function attach(guest: GuestSession, saved: GuestFingerprint, cxlBuses: number[], prefix = ''): Promise<Attached> {
+  const run = await readFingerprint(guest, `${prefix}${prefix ? '\n' : ''}${attachCommand(saved, 10_000, cxlBuses)}`);
+  let fingerprint = run.fingerprint;
+  let differences = compareFingerprints(saved, fingerprint);
+  const deadline = Date.now() + 2000;
+  while (differences.length && Date.now() < deadline) {
+    await new Promise((res) => setTimeout(res, 200));
+    fingerprint = (await readFingerprint(guest)).fingerprint;
+    differences = compareFingerprints(saved, fingerprint);
+  }
+  return { run, fingerprint, differences };
 }

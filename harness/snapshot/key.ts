@@ -11,7 +11,7 @@ import type { Topology } from '../topology/types.ts';
 import { HarnessError } from '../common/errors.ts';
 
 /** Bump when what a snapshot holds, or how it is restored, changes in a way the inputs below do not capture. */
-export const SNAPSHOT_FORMAT = 2;
+export const SNAPSHOT_FORMAT = 3;
 
 export interface SnapshotKeyInputs {
   kernel: KernelImage;

@@ -15,7 +15,7 @@ import { freePort } from '../run/free-port.ts';
 import type { Runtime } from '../runtime/types.ts';
 import { qemuArgv } from '../topology/argv.ts';
 import type { Topology } from '../topology/types.ts';
-import { compareFingerprints, differencesBefore, readFingerprint, reprobeCommand, restoreCommand, type GuestFingerprint } from './guest.ts';
+import { attach, settleCommand, type GuestFingerprint } from './guest.ts';
 import { FILES, type SnapshotMeta } from './meta.ts';
 import { discardQmpSocket, qmpSocketPath } from './qmp-socket.ts';
 import { copySparse } from './sparse.ts';
@@ -30,11 +30,6 @@ export interface RestoreOptions {
   image: GuestImage;
   /** The boot's artifacts folder, as for bootGuest: console log, runnable command, SSH key, backing files. */
   dir: string;
-  /**
-   * 'auto' (default): when the restored guest differs from the saved fingerprint, re-probe the CXL hierarchy
-   * (reprobeCommand) and check again. 'never': a difference fails the restore.
-   */
-  repair?: 'auto' | 'never';
   /** Loading the stream, and the SSH session after it; default 60 s each. */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -47,7 +42,7 @@ export interface RestoreTimings {
   loadMs: number;
   /** Running to an open SSH session. */
   sshMs: number;
-  /** Fingerprint checks and re-probe. */
+  /** Settling, attaching the CXL hierarchy and the fingerprint check. */
   checkMs: number;
   /** Start of restoreGuest to a session ready for the first scenario. */
   totalMs: number;
@@ -56,10 +51,8 @@ export interface RestoreTimings {
 export interface Restored extends Booted {
   restore: {
     timings: RestoreTimings;
-    /** What differed before the re-probe (empty when QEMU restored everything), whether it ran, and its kernel log. */
-    differences: string[];
-    reprobed: boolean;
-    repairLog: string[];
+    /** The kernel log of attaching the CXL hierarchy (also in restore-attach.log). */
+    attachLog: string[];
     /** Guest uptime at the save and right after the restore (seconds): continuity of the guest's clock. */
     uptime: { saved: number; restored: number };
     fingerprint: GuestFingerprint;
@@ -120,31 +113,13 @@ export async function restoreGuest(o: RestoreOptions): Promise<Restored> {
     const sshMs = Date.now() - t2;
     const t3 = Date.now();
     const saved = o.meta.fingerprint;
-    const cxlBuses = o.topology.hostBridges.map((hb) => hb.busNr);
-    const repair = o.repair !== 'never';
-    // One round trip: the guest looks at the CXL functions and re-probes them when QEMU did not restore them.
-    const first = await readFingerprint(guest, restoreCommand(saved, o.meta.sessionPid, cxlBuses, repair));
-    const restoredUptime = first.settledUptime ?? first.fingerprint.uptime;
-    let { fingerprint: now, reprobed, reprobeLog: repairLog } = first;
-    const differences = reprobed ? differencesBefore(saved, first.before) : compareFingerprints(saved, now);
-    if (!reprobed && differences.length) {
-      if (!repair) throw new UnfaithfulRestore('the restored guest differs from the snapshot', differences);
-      const r = await readFingerprint(guest, reprobeCommand(saved, 10_000, cxlBuses));
-      [now, repairLog, reprobed] = [r.fingerprint, r.reprobeLog, true];
-    }
-    if (reprobed) {
-      const trouble = repairLog.filter((l) => troubleIn(l));
-      await writeFile(join(o.dir, 'restore-reprobe.log'), [...differences.map((d) => `before re-probe: ${d}`), ...repairLog].map((l) => `${l}\n`).join(''));
-      if (trouble.length) throw new UnfaithfulRestore('re-probing the CXL devices after the restore made the kernel complain', trouble);
-      // Port and endpoint probes finish asynchronously: look again for a little while before calling it a difference.
-      const deadline = Date.now() + 2000;
-      let left = compareFingerprints(saved, now);
-      while (left.length && Date.now() < deadline) {
-        await new Promise((res) => setTimeout(res, 200));
-        left = compareFingerprints(saved, (now = (await readFingerprint(guest)).fingerprint));
-      }
-      if (left.length) throw new UnfaithfulRestore('the restored guest differs from the snapshot even after re-probing its CXL devices', left);
-    }
+    // One round trip: settle, attach the CXL hierarchy the save detached, fingerprint.
+    const a = await attach(guest, saved, o.topology.hostBridges.map((hb) => hb.busNr), settleCommand(o.meta.sessionPid));
+    const attachLog = a.run.attachLog;
+    await writeFile(join(o.dir, 'restore-attach.log'), attachLog.map((l) => `${l}\n`).join(''));
+    const trouble = attachLog.filter((l) => troubleIn(l));
+    if (trouble.length) throw new UnfaithfulRestore('attaching the CXL devices after the restore made the kernel complain', trouble);
+    if (a.differences.length) throw new UnfaithfulRestore('the restored guest differs from the snapshot', a.differences);
     const checkMs = Date.now() - t3;
     const timings: RestoreTimings = { copyMs, loadMs, sshMs, checkMs, totalMs: Date.now() - t0 };
     let done = false;
@@ -172,7 +147,7 @@ export async function restoreGuest(o: RestoreOptions): Promise<Restored> {
       timings: { bootMs: loadMs, sshMs: sshMs + checkMs },
       shutdown,
       [Symbol.asyncDispose]: async () => void (await shutdown()),
-      restore: { timings, differences, reprobed, repairLog, uptime: { saved: saved.uptime, restored: restoredUptime }, fingerprint: now },
+      restore: { timings, attachLog, uptime: { saved: saved.uptime, restored: a.run.settledUptime ?? a.fingerprint.uptime }, fingerprint: a.fingerprint },
       ...(o.meta.extra !== undefined ? { extra: o.meta.extra } : {}),
     };
     return restored;

@@ -1,4 +1,5 @@
-// Saves a running guest into a snapshot folder: fingerprint, stop, migrate to a file, copy the backing files, resume.
+// Saves a running guest into a snapshot folder: fingerprint, detach the CXL hierarchy, stop, migrate to a file, copy
+// the backing files, resume, attach again.
 import { chmod, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HarnessError } from '../common/errors.ts';
@@ -6,7 +7,8 @@ import type { GuestSession } from '../guest/session.ts';
 import type { RunKey } from '../guest/keys.ts';
 import { migrateToFile, setCapabilities } from '../qemu/migrate.ts';
 import { QmpClient } from '../qemu/qmp.ts';
-import { readFingerprint } from './guest.ts';
+import { attach, detachCommand, readFingerprint } from './guest.ts';
+import { troubleIn } from '../qemu/console.ts';
 import { SNAPSHOT_FORMAT } from './key.ts';
 import { encodeMeta, FILES, type SnapshotMeta } from './meta.ts';
 import { copySparse } from './sparse.ts';
@@ -23,8 +25,8 @@ export interface SaveOptions {
   cmdline: string;
   consoleLines?: string[];
   extra?: unknown;
-  /** Resume the VM after the save (default): the caller goes on using it. */
-  resume?: boolean;
+  /** Bus numbers of the topology's CXL host bridges (attachCommand). */
+  cxlBuses: number[];
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -37,9 +39,19 @@ export function appendOf(argv: string[]): string {
   return v;
 }
 
+/** The saved VM could not be put back as it was: the caller must not go on using it. */
+export class SavedVmChanged extends HarnessError {
+  constructor(message: string, details: string[]) {
+    super(message, { stage: 'boot', details });
+    this.name = 'SavedVmChanged';
+  }
+}
+
 /**
- * Writes the snapshot into `out` (an empty folder: the cache's temp folder). The guest is stopped from the start of
- * the migration until the backing files are copied, so the stream and the files are one instant; then resumed.
+ * Writes the snapshot into `out` (an empty folder: the cache's temp folder). The guest detaches its CXL hierarchy
+ * (detachCommand: QEMU keeps no state of those devices), is stopped from the start of the migration until the backing
+ * files are copied, so the stream and the files are one instant, then resumed and attached again; the caller goes on
+ * using it. Throws SavedVmChanged when the attached guest is not the one fingerprinted before the save.
  */
 export async function saveSnapshot(o: SaveOptions, out: string): Promise<SnapshotMeta> {
   const timeoutMs = o.timeoutMs ?? 120_000;
@@ -48,8 +60,12 @@ export async function saveSnapshot(o: SaveOptions, out: string): Promise<Snapsho
   const { fingerprint, sessionPid } = await readFingerprint(o.guest);
   const qmp = await QmpClient.connect(o.qmpSocket, { timeoutMs: 5000, ...(o.signal ? { signal: o.signal } : {}) });
   let stopped = false;
+  let detached = false;
   try {
     await setCapabilities(qmp);
+    detached = true;
+    const d = await o.guest.exec(detachCommand());
+    if (d.code !== 0) throw new HarnessError('detaching the CXL hierarchy before the save failed', { stage: 'boot', details: d.stderr.split('\n').filter(Boolean) });
     const t0 = Date.now();
     await qmp.execute('stop');
     stopped = true;
@@ -57,10 +73,8 @@ export async function saveSnapshot(o: SaveOptions, out: string): Promise<Snapsho
     await migrateToFile(qmp, join(out, FILES.state), timeoutMs, o.signal);
     const migrateMs = Date.now() - t1;
     await copySparse(o.backingDir, join(out, FILES.backing));
-    if (o.resume !== false) {
-      await qmp.execute('cont');
-      stopped = false;
-    }
+    await qmp.execute('cont');
+    stopped = false;
     const saveMs = Date.now() - t0;
     const backing = await Promise.all(
       (await readdir(join(out, FILES.backing))).sort().map(async (name) => {
@@ -94,7 +108,12 @@ export async function saveSnapshot(o: SaveOptions, out: string): Promise<Snapsho
     throw err instanceof HarnessError ? err : new HarnessError('saving the snapshot failed', { stage: 'boot', cause: err });
   } finally {
     // Leave the VM running as it was found, whatever failed.
-    if (stopped && o.resume !== false) await qmp.execute('cont').catch(() => undefined);
+    if (stopped) await qmp.execute('cont').catch(() => undefined);
     qmp.close();
+    if (detached) {
+      const a = await attach(o.guest, fingerprint, o.cxlBuses);
+      const trouble = a.run.attachLog.filter((l) => troubleIn(l));
+      if (trouble.length || a.differences.length) throw new SavedVmChanged('the saved guest did not come back as it was after attaching its CXL devices again', [...trouble, ...a.differences]);
+    }
   }
 }

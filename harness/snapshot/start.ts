@@ -8,23 +8,19 @@ import { qemuIdentity, snapshotKey } from './key.ts';
 import type { SnapshotMeta } from './meta.ts';
 import { discardQmpSocket, qmpSocketPath } from './qmp-socket.ts';
 import { restoreGuest, UnfaithfulRestore, type Restored } from './restore.ts';
-import { appendOf, saveSnapshot } from './save.ts';
+import { appendOf, SavedVmChanged, saveSnapshot } from './save.ts';
 
 export interface SnapshotOptions {
   cache: SnapshotCache;
-  /** See RestoreOptions.repair; default 'auto' (re-probe the CXL devices when QEMU did not restore them). */
-  repair?: 'auto' | 'never';
   log?: (line: string) => void;
-  /**
-   * Topologies worth a snapshot. Default: one Type-3 device. With QEMU 10.0.2 every restore needs the CXL re-probe,
-   * and with two or more devices the re-probe renames endpoints and memdevs and moves bridge windows (probe order and
-   * the kernel's own resource assignment differ from boot), so the restore check refuses them: saving would only cost.
-   * Pass () => true with a QEMU that migrates the CXL devices.
-   */
-  eligible?: (t: Topology) => boolean;
 }
 
-export const oneDevice = (t: Topology): boolean => placedDevices(t).length <= 1;
+/**
+ * Topologies worth a snapshot: one Type-3 device. With two or more, attaching the hierarchy after a restore renames
+ * endpoints and memdevs and moves bridge windows (probe order and the kernel's own resource assignment differ from
+ * boot), so the restore check refuses them: saving would only cost.
+ */
+const oneDevice = (t: Topology): boolean => placedDevices(t).length <= 1;
 
 export interface StartedGuest extends Booted {
   start: 'boot' | 'snapshot';
@@ -35,8 +31,9 @@ export interface StartedGuest extends Booted {
   extra?: unknown;
   /**
    * Saves this boot's state under its key, unless the key has an entry already (or start is 'snapshot'). Call it once
-   * the boot step passed and before the first scenario changes anything. Never throws: a failed save is logged and
-   * the VM goes on running. Returns the meta when it saved.
+   * the boot step passed and before the first scenario changes anything. A failed save is logged and the VM goes on
+   * running; it throws only SavedVmChanged, when the VM did not come back as it was (do not use it then). Returns the
+   * meta when it saved.
    */
   saveSnapshot(extra?: unknown): Promise<SnapshotMeta | undefined>;
 }
@@ -44,7 +41,7 @@ export interface StartedGuest extends Booted {
 /** In place of bootGuest(o): the same Booted, from the snapshot cache when it has a faithful one. */
 export async function bootOrRestore(o: BootOptions, s: SnapshotOptions): Promise<StartedGuest> {
   const log = s.log ?? (() => {});
-  if (!(s.eligible ?? oneDevice)(o.topology)) {
+  if (!oneDevice(o.topology)) {
     return Object.assign(await bootGuest(o), { start: 'boot' as const, snapshotKey: '', saveSnapshot: async () => undefined });
   }
   const cmdline = kernelCmdline(o.cmdline, '').cmdline;
@@ -53,7 +50,7 @@ export async function bootOrRestore(o: BootOptions, s: SnapshotOptions): Promise
     .withEntry(key, async () => {
       const hit = await s.cache.lookup(key);
       if (!hit) return undefined;
-      return restoreGuest({ runtime: o.runtime, snapshotDir: hit.dir, meta: hit.meta, topology: o.topology, kernel: o.kernel, image: o.image, dir: o.dir, repair: s.repair ?? 'auto', timeoutMs: o.readyTimeoutMs, ...(o.signal ? { signal: o.signal } : {}) });
+      return restoreGuest({ runtime: o.runtime, snapshotDir: hit.dir, meta: hit.meta, topology: o.topology, kernel: o.kernel, image: o.image, dir: o.dir, timeoutMs: o.readyTimeoutMs, ...(o.signal ? { signal: o.signal } : {}) });
     }, o.signal)
     .catch(async (err: unknown) => {
       if (o.signal?.aborted) throw err;
@@ -63,7 +60,7 @@ export async function bootOrRestore(o: BootOptions, s: SnapshotOptions): Promise
       return undefined;
     });
   if (restored) {
-    log(`snapshot ${key}: restored in ${restored.restore.timings.totalMs} ms${restored.restore.reprobed ? ' (CXL devices re-probed)' : ''}`);
+    log(`snapshot ${key}: restored in ${restored.restore.timings.totalMs} ms`);
     restored.guest.timeoutScale = o.timeoutScale ?? 1;
     // One object, changed in place: kexec replaces its guest session, and shutdown must see the current one.
     return Object.assign(restored, { start: 'snapshot' as const, snapshotKey: key, saveSnapshot: async () => undefined });
@@ -89,8 +86,9 @@ export async function bootOrRestore(o: BootOptions, s: SnapshotOptions): Promise
     offered = true;
     try {
       if (await s.cache.has(key)) return undefined;
-      return await s.cache.store(key, (tmp) => saveSnapshot({ qmpSocket, guest: booted.guest, backingDir: booted.backingDir, key: booted.key, hostKey: booted.hostKey, append: appendOf(booted.argv), cmdline: booted.cmdline, consoleLines: booted.vm.lines, extra, ...(o.signal ? { signal: o.signal } : {}) }, tmp), o.signal);
+      return await s.cache.store(key, (tmp) => saveSnapshot({ qmpSocket, guest: booted.guest, backingDir: booted.backingDir, key: booted.key, hostKey: booted.hostKey, append: appendOf(booted.argv), cmdline: booted.cmdline, consoleLines: booted.vm.lines, extra, cxlBuses: o.topology.hostBridges.map((hb) => hb.busNr), ...(o.signal ? { signal: o.signal } : {}) }, tmp), o.signal);
     } catch (err) {
+      if (err instanceof SavedVmChanged) throw err;
       log(`snapshot ${key}: not saved: ${err instanceof HarnessError ? err.format() : String(err)}`);
       return undefined;
     }
