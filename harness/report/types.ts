@@ -159,7 +159,10 @@ export interface BootReport {
   start: 'boot' | 'snapshot';
   bootMs?: number;
   sshMs?: number;
+  /** A restore: from the moment the guest was needed to a ready guest. */
   restoreMs?: number;
+  /** A restore prepared ahead (QEMU started, state loaded) while an earlier scenario ran: that time, not in restoreMs. */
+  restorePreparedMs?: number;
   /** The enumerated-graph check after boot. */
   graph?: { pass: boolean; findings: Finding[] };
   /** Earlier attempts QEMU crashed before the guest was ready (error text), each followed by a new boot. */

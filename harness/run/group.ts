@@ -1,6 +1,6 @@
 // Runs one boot group (same kernel, topology and kernel parameters) on as few boots as is sound: the next scenario
 // reuses a boot only if the guest's state equals its post-boot state.
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { HarnessError, stopped } from '../common/errors.ts';
 import { diffSnapshots } from '../diff/diff.ts';
@@ -22,7 +22,7 @@ import { observe } from './observe.ts';
 import { writeTestBundle } from './bundle-test.ts';
 import type { Holds } from './hold.ts';
 import type { SnapshotCache } from '../snapshot/cache.ts';
-import { bootOrRestore, type StartedGuest } from '../snapshot/start.ts';
+import { bootOrRestore, prepareNext, type NextRestore, type StartedGuest } from '../snapshot/start.ts';
 import { CRASHED, HUNG, runSteps, type StepsOutcome } from './steps.ts';
 
 export interface GroupOptions {
@@ -74,6 +74,15 @@ export function testDir(runDir: string, job: Job): string {
 export async function runGroup(group: BootGroup, o: GroupOptions): Promise<TestReport[]> {
   const reports: TestReport[] = [];
   let live: Live | undefined;
+  // With snapshots: the group's next restore, prepared while the live guest runs scenarios, in the boot folder set aside for it.
+  let next: { index: number; restore: NextRestore } | undefined;
+  const discardNext = async () => {
+    const n = next;
+    next = undefined;
+    if (!n) return;
+    await (await n.restore.ready)?.discard();
+    await rm(n.restore.dir, { recursive: true, force: true });
+  };
   const powerOff = async (r?: TestReport) => {
     if (!live) return;
     const ms = await live.booted.shutdown();
@@ -81,7 +90,7 @@ export async function runGroup(group: BootGroup, o: GroupOptions): Promise<TestR
     live = undefined;
   };
   try {
-    for (const job of group.jobs) {
+    for (const [jobIndex, job] of group.jobs.entries()) {
       if (o.signal?.aborted) throw stopped(o.signal, 'steps');
       const dir = testDir(o.dir, job);
       await mkdir(dir, { recursive: true });
@@ -98,11 +107,13 @@ export async function runGroup(group: BootGroup, o: GroupOptions): Promise<TestR
         let first: StepRecord;
         if (live?.check) first = live.check;
         else {
-          const index = o.nextBoot();
+          const spare = next;
+          next = undefined;
+          const index = spare?.index ?? o.nextBoot();
           const bootDir = join(o.dir, `boot-${index}`);
           await mkdir(bootDir, { recursive: true });
           const bootOptions = { runtime: o.runtime, kernel: job.kernel.image, image: job.kernel.guest, topology: job.topology.topology, cmdline: job.cmdline, dir: bootDir, readyTimeoutMs: 90_000 * o.timeoutScale, timeoutScale: o.timeoutScale, ...(o.signal ? { signal: o.signal } : {}) };
-          const booted: Booted & Partial<StartedGuest> = o.snapshots ? await bootOrRestore(bootOptions, { cache: o.snapshots, log: o.log }) : await bootGuest(bootOptions);
+          const booted: Booted & Partial<StartedGuest> = o.snapshots ? await bootOrRestore(bootOptions, { cache: o.snapshots, log: o.log }, spare?.restore) : await bootGuest(bootOptions);
           const restored = booted.start === 'snapshot';
           for (const crash of booted.qemuCrashes ?? []) o.log(`boot ${index}: booted again after ${crash.split('\n')[0]!.replace(/^\[boot\] /, '')} (${join(bootDir, 'console-qemu-crash.log')})`);
           Object.assign(report.timings, booted.timings);
@@ -112,10 +123,19 @@ export async function runGroup(group: BootGroup, o: GroupOptions): Promise<TestR
             await booted.shutdown();
             throw err;
           }));
-          if (booted.saveSnapshot && !restored && start.record.pass) await booted.saveSnapshot(start);
+          const stored = booted.saveSnapshot && !restored && start.record.pass
+            ? await booted.saveSnapshot(start).catch(async (err: unknown) => {
+                await booted.shutdown();
+                throw err;
+              })
+            : undefined;
           live = { booted, start, baseline: start.state, index };
+          if (o.snapshots && booted.snapshotKey && (restored || stored) && jobIndex < group.jobs.length - 1) {
+            const i = o.nextBoot();
+            next = { index: i, restore: prepareNext({ ...bootOptions, dir: join(o.dir, `boot-${i}`) }, { cache: o.snapshots, log: o.log }, booted.snapshotKey) };
+          }
           job.kernel.report.capabilities ??= reportCapabilities(start.caps);
-          o.onBoot({ index, kernel: job.kernel.spec, topology: job.topology.topology.name, cmdline: booted.cmdline, start: restored ? 'snapshot' : 'boot', ...booted.timings, ...(booted.restore ? { restoreMs: booted.restore.timings.totalMs } : {}), graph: start.graph, artifacts: bootDir, ...(booted.qemuCrashes ? { qemuCrashes: booted.qemuCrashes } : {}) });
+          o.onBoot({ index, kernel: job.kernel.spec, topology: job.topology.topology.name, cmdline: booted.cmdline, start: restored ? 'snapshot' : 'boot', ...booted.timings, ...(booted.restore ? { restoreMs: booted.restore.timings.totalMs, ...(booted.restore.timings.ahead ? { restorePreparedMs: booted.restore.timings.copyMs + booted.restore.timings.loadMs } : {}) } : {}), graph: start.graph, artifacts: bootDir, ...(booted.qemuCrashes ? { qemuCrashes: booted.qemuCrashes } : {}) });
           first = start.record;
         }
         report.boot = live.index;
@@ -187,6 +207,7 @@ export async function runGroup(group: BootGroup, o: GroupOptions): Promise<TestR
       }
     }
   } finally {
+    await discardNext();
     if (live && o.keep === 'always' && live.booted.vm.running && !o.signal?.aborted) {
       await o.holds.hold(live.booted, o.dir, live.index, reports.at(-1)?.id ?? '');
       live = undefined;

@@ -29,6 +29,7 @@ import { firstBadPatches, judge, type Judgement } from './bisect-series.ts';
 import { runGroup, type BundlePolicy, type GroupOptions, type KeepPolicy } from './group.ts';
 import { Holds } from './hold.ts';
 import type { SnapshotCache } from '../snapshot/cache.ts';
+import { oneDevice } from '../snapshot/start.ts';
 import { HARNESS_VERSION } from './version.ts';
 import { diffSurface, touched } from './surface.ts';
 import { seriesCheck } from './series-check.ts';
@@ -172,7 +173,7 @@ export async function run(o: RunOptions): Promise<RunReport> {
       o.events.log(`note: no series definition in scenarios/series/ matches the patches given (${inputs.subjects.length}); only stock scenarios judge this kernel`);
     }
     const jobs = buildJobs(kernels, inputs.topologies, inputs.scenarios, o.variants, o.append);
-    let groups = bootGroups(jobs, (j) => hostMemoryMiB(j.topology.topology) + QEMU_OVERHEAD_MIB);
+    let groups = bootGroups(jobs, (j) => groupMemoryMiB(j, o));
     if (o.shard) {
       const mine = new Set(assignShards(groups.map((g) => ({ id: g.key, weight: g.weight })), o.shard.count)[o.shard.index - 1]);
       groups = groups.filter((g) => mine.has(g.key));
@@ -285,7 +286,7 @@ async function bisectSeries(
     const jobs = buildJobs([kernel], inputs.topologies, inputs.scenarios, o.variants, o.append).filter((j) =>
       wanted.has(testKey({ topology: j.topology.topology.name, scenario: j.scenario.name, variant: j.variant.name })),
     );
-    const groups = bootGroups(jobs, (j) => hostMemoryMiB(j.topology.topology) + QEMU_OVERHEAD_MIB);
+    const groups = bootGroups(jobs, (j) => groupMemoryMiB(j, o));
     const quiet = () => {};
     const { tests, failures } = await runGroups(groups, o.jobs ?? defaultJobs(groups, budget), budget, {
       ...sharedGroupOptions(o, report, dir),
@@ -333,6 +334,12 @@ function sharedGroupOptions(o: RunOptions, report: RunReport, dir: string) {
     append: o.append,
     ...(report.qemu ? { qemu: report.qemu } : {}),
   };
+}
+
+/** A group's VM; with snapshots, twice that where it restores: the next restore waits paused beside the live guest. */
+function groupMemoryMiB(j: Job, o: Pick<RunOptions, 'snapshots'>): number {
+  const vm = hostMemoryMiB(j.topology.topology) + QEMU_OVERHEAD_MIB;
+  return o.snapshots && oneDevice(j.topology.topology) ? 2 * vm : vm;
 }
 
 /** Every boot group through runGroup, `parallel` at a time within the memory budget; a group that throws is kept for the caller, the others go on. */

@@ -1,4 +1,5 @@
-// Starts a guest from a snapshot instead of booting it, and checks it against the saved fingerprint.
+// Starts a guest from a snapshot instead of booting it, and checks it against the saved fingerprint. In two parts:
+// preparing (QEMU started, the state loaded, the VM paused) can run ahead, while an earlier scenario still runs.
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HarnessError } from '../common/errors.ts';
@@ -20,7 +21,7 @@ import { FILES, type SnapshotMeta } from './meta.ts';
 import { discardQmpSocket, qmpSocketPath } from './qmp-socket.ts';
 import { copySparse } from './sparse.ts';
 
-export interface RestoreOptions {
+export interface PrepareOptions {
   runtime: Runtime;
   /** The snapshot folder (the cache's entry) and its meta. */
   snapshotDir: string;
@@ -38,13 +39,15 @@ export interface RestoreOptions {
 export interface RestoreTimings {
   /** Copying the backing files into the boot's folder. */
   copyMs: number;
-  /** QEMU start to a running VM (stream loaded, cont). */
+  /** QEMU start to a loaded, paused VM. */
   loadMs: number;
-  /** Running to an open SSH session. */
+  /** Whether copy and load ran ahead (a prepared restore): then totalMs leaves them out. */
+  ahead: boolean;
+  /** cont to an open SSH session. */
   sshMs: number;
   /** Settling, attaching the CXL hierarchy and the fingerprint check. */
   checkMs: number;
-  /** Start of restoreGuest to a session ready for the first scenario. */
+  /** From the call that needed the guest to a session ready for the first scenario. */
   totalMs: number;
 }
 
@@ -58,6 +61,28 @@ export interface Restored extends Booted {
     fingerprint: GuestFingerprint;
   };
   extra?: unknown;
+}
+
+export interface ResumeOptions {
+  /** Whether preparing ran ahead, while something else went on (see RestoreTimings.ahead). */
+  ahead: boolean;
+  /** When the guest was asked for: timings.totalMs counts from there (default: the call). */
+  since?: number;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** A snapshot loaded into a paused QEMU. */
+export interface PreparedRestore {
+  readonly dir: string;
+  readonly timings: { copyMs: number; loadMs: number };
+  /**
+   * cont, SSH, settle and attach the CXL hierarchy, and the fingerprint check. On failure the VM is stopped and its
+   * files removed.
+   */
+  resume(o: ResumeOptions): Promise<Restored>;
+  /** Stops the QEMU and removes what prepareRestore made, for a restore nobody resumed. */
+  discard(): Promise<void>;
 }
 
 /** The restoring QEMU's argv: the saved machine with this boot's port, folders and QMP socket, waiting for migrate-incoming. */
@@ -75,7 +100,8 @@ export class UnfaithfulRestore extends HarnessError {
   }
 }
 
-export async function restoreGuest(o: RestoreOptions): Promise<Restored> {
+/** Copies the backing files, starts QEMU waiting for the stream and loads it: the VM is left paused. */
+export async function prepareRestore(o: PrepareOptions): Promise<PreparedRestore> {
   const t0 = Date.now();
   const timeoutMs = o.timeoutMs ?? 60_000;
   const backingDir = join(o.dir, 'backing');
@@ -96,8 +122,13 @@ export async function restoreGuest(o: RestoreOptions): Promise<Restored> {
   await copyFile(join(o.snapshotDir, FILES.console), join(o.dir, 'console-before-snapshot.log')).catch(() => undefined);
   const t1 = Date.now();
   const vm = new Vm(o.runtime, QEMU, argv, join(o.dir, 'console.log'));
+  const discard = async (qmp?: QmpClient) => {
+    qmp?.close();
+    await vm.stop(0);
+    discardQmpSocket(qmpSocket, o.dir);
+    await rm(backingDir, { recursive: true, force: true });
+  };
   let qmp: QmpClient | undefined;
-  let guest: GuestSession | undefined;
   try {
     qmp = await QmpClient.connect(qmpSocket, { timeoutMs: 10_000, gone: vm.exit, ...(o.signal ? { signal: o.signal } : {}) });
     await setCapabilities(qmp);
@@ -105,23 +136,54 @@ export async function restoreGuest(o: RestoreOptions): Promise<Restored> {
       const r = await Promise.race([vm.exit, new Promise<undefined>((res) => setTimeout(() => res(undefined), 1000).unref())]);
       throw new UnfaithfulRestore('QEMU could not load the snapshot', r ? r.stderr.split('\n').filter(Boolean).map((l) => `qemu: ${l}`) : [], err);
     });
+  } catch (err) {
+    await discard(qmp);
+    throw err instanceof HarnessError ? err : restoreError('restoring the snapshot failed', [], err);
+  }
+  const q = qmp;
+  const prepared: PreparedRestore = {
+    dir: o.dir,
+    timings: { copyMs, loadMs: Date.now() - t1 },
+    discard: () => discard(q),
+    resume: (r) => resume({ prepared, vm, qmp: q, qmpSocket, port, argv, backingDir, privateKey, meta: o.meta, topology: o.topology }, r),
+  };
+  return prepared;
+}
+
+interface Loaded {
+  prepared: PreparedRestore;
+  vm: Vm;
+  qmp: QmpClient;
+  qmpSocket: string;
+  port: number;
+  argv: string[];
+  backingDir: string;
+  privateKey: string;
+  meta: SnapshotMeta;
+  topology: Topology;
+}
+
+async function resume(l: Loaded, o: ResumeOptions): Promise<Restored> {
+  const t0 = o.since ?? Date.now();
+  const { prepared: p, vm, qmp, qmpSocket, port, argv, backingDir, privateKey, meta } = l;
+  let guest: GuestSession | undefined;
+  try {
+    const t2 = Date.now();
     await qmp.execute('cont');
     qmp.close();
-    const loadMs = Date.now() - t1;
-    const t2 = Date.now();
-    guest = await GuestSession.connect({ port, privateKey, hostKey: o.meta.hostKey, timeoutMs, ...(o.signal ? { signal: o.signal } : {}) });
+    guest = await GuestSession.connect({ port, privateKey, hostKey: meta.hostKey, timeoutMs: o.timeoutMs ?? 60_000, ...(o.signal ? { signal: o.signal } : {}) });
     const sshMs = Date.now() - t2;
     const t3 = Date.now();
-    const saved = o.meta.fingerprint;
+    const saved = meta.fingerprint;
     // One round trip: settle, attach the CXL hierarchy the save detached, fingerprint.
-    const a = await attach(guest, saved, o.topology.hostBridges.map((hb) => hb.busNr), settleCommand(o.meta.sessionPid));
+    const a = await attach(guest, saved, l.topology.hostBridges.map((hb) => hb.busNr), settleCommand(meta.sessionPid));
     const attachLog = a.run.attachLog;
-    await writeFile(join(o.dir, 'restore-attach.log'), attachLog.map((l) => `${l}\n`).join(''));
+    await writeFile(join(p.dir, 'restore-attach.log'), attachLog.map((l) => `${l}\n`).join(''));
     const trouble = attachLog.filter((l) => troubleIn(l));
     if (trouble.length) throw new UnfaithfulRestore('attaching the CXL devices after the restore made the kernel complain', trouble);
     if (a.differences.length) throw new UnfaithfulRestore('the restored guest differs from the snapshot', a.differences);
     const checkMs = Date.now() - t3;
-    const timings: RestoreTimings = { copyMs, loadMs, sshMs, checkMs, totalMs: Date.now() - t0 };
+    const timings: RestoreTimings = { ...p.timings, ahead: o.ahead, sshMs, checkMs, totalMs: Date.now() - t0 };
     let done = false;
     const shutdown = async (keepFiles = false) => {
       const t = Date.now();
@@ -131,32 +193,35 @@ export async function restoreGuest(o: RestoreOptions): Promise<Restored> {
       await restored.guest.exec('poweroff -f', 2000).catch(() => undefined);
       restored.guest.close();
       await vm.stop(5000);
-      discardQmpSocket(qmpSocket, o.dir);
+      discardQmpSocket(qmpSocket, p.dir);
       if (!keepFiles) await rm(backingDir, { recursive: true, force: true });
       return Date.now() - t;
     };
     const restored: Restored = {
       vm,
       guest,
-      cmdline: o.meta.cmdline,
+      cmdline: meta.cmdline,
       argv,
       port,
-      key: { privateKey, publicBlob: o.meta.publicBlob },
-      hostKey: o.meta.hostKey,
+      key: { privateKey, publicBlob: meta.publicBlob },
+      hostKey: meta.hostKey,
       backingDir,
-      timings: { bootMs: loadMs, sshMs: sshMs + checkMs },
+      timings: { bootMs: o.ahead ? 0 : p.timings.loadMs, sshMs: sshMs + checkMs },
       shutdown,
       [Symbol.asyncDispose]: async () => void (await shutdown()),
       restore: { timings, attachLog, uptime: { saved: saved.uptime, restored: a.run.settledUptime ?? a.fingerprint.uptime }, fingerprint: a.fingerprint },
-      ...(o.meta.extra !== undefined ? { extra: o.meta.extra } : {}),
+      ...(meta.extra !== undefined ? { extra: meta.extra } : {}),
     };
     return restored;
   } catch (err) {
-    qmp?.close();
     guest?.close();
-    await vm.stop(0);
-    discardQmpSocket(qmpSocket, o.dir);
-    await rm(backingDir, { recursive: true, force: true });
+    await p.discard();
     throw err instanceof HarnessError ? err : restoreError('restoring the snapshot failed', [], err);
   }
+}
+
+/** prepareRestore and its resume at once. */
+export async function restoreGuest(o: PrepareOptions): Promise<Restored> {
+  const since = Date.now();
+  return (await prepareRestore(o)).resume({ ahead: false, since, ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}), ...(o.signal ? { signal: o.signal } : {}) });
 }

@@ -7,7 +7,7 @@ import type { SnapshotCache } from './cache.ts';
 import { qemuIdentity, snapshotKey } from './key.ts';
 import type { SnapshotMeta } from './meta.ts';
 import { discardQmpSocket, qmpSocketPath } from './qmp-socket.ts';
-import { restoreGuest, UnfaithfulRestore, type Restored } from './restore.ts';
+import { prepareRestore, restoreGuest, UnfaithfulRestore, type PreparedRestore, type Restored } from './restore.ts';
 import { appendOf, SavedVmChanged, saveSnapshot } from './save.ts';
 
 export interface SnapshotOptions {
@@ -20,7 +20,7 @@ export interface SnapshotOptions {
  * endpoints and memdevs and moves bridge windows (probe order and the kernel's own resource assignment differ from
  * boot), so the restore check refuses them: saving would only cost.
  */
-const oneDevice = (t: Topology): boolean => placedDevices(t).length <= 1;
+export const oneDevice = (t: Topology): boolean => placedDevices(t).length <= 1;
 
 export interface StartedGuest extends Booted {
   start: 'boot' | 'snapshot';
@@ -38,29 +38,77 @@ export interface StartedGuest extends Booted {
   saveSnapshot(extra?: unknown): Promise<SnapshotMeta | undefined>;
 }
 
-/** In place of bootGuest(o): the same Booted, from the snapshot cache when it has a faithful one. */
-export async function bootOrRestore(o: BootOptions, s: SnapshotOptions): Promise<StartedGuest> {
-  const log = s.log ?? (() => {});
-  if (!oneDevice(o.topology)) {
-    return Object.assign(await bootGuest(o), { start: 'boot' as const, snapshotKey: '', saveSnapshot: async () => undefined });
-  }
-  const cmdline = kernelCmdline(o.cmdline, '').cmdline;
-  const key = await snapshotKey({ kernel: o.kernel, image: o.image, topology: o.topology, cmdline, qemu: await qemuIdentity(o.runtime) });
-  const restored = await s.cache
+/** A restore of `key` being prepared ahead into `dir`, a boot folder the caller set aside for the next guest. */
+export interface NextRestore {
+  key: string;
+  dir: string;
+  ready: Promise<PreparedRestore | undefined>;
+}
+
+/**
+ * Starts preparing a restore of `key` (prepareRestore: QEMU started, state loaded, VM paused) into `o.dir`, for a later
+ * bootOrRestore(o, s, next) with the same inputs: that one then only resumes it. Never rejects: a preparation that
+ * fails is logged, and that boot restores or boots as usual. Whoever holds it and does not pass it on discards it.
+ */
+export function prepareNext(o: BootOptions, s: SnapshotOptions, key: string): NextRestore {
+  const ready = s.cache
     .withEntry(key, async () => {
       const hit = await s.cache.lookup(key);
-      if (!hit) return undefined;
-      return restoreGuest({ runtime: o.runtime, snapshotDir: hit.dir, meta: hit.meta, topology: o.topology, kernel: o.kernel, image: o.image, dir: o.dir, timeoutMs: o.readyTimeoutMs, ...(o.signal ? { signal: o.signal } : {}) });
+      return hit ? prepareRestore({ runtime: o.runtime, snapshotDir: hit.dir, meta: hit.meta, topology: o.topology, kernel: o.kernel, image: o.image, dir: o.dir, timeoutMs: o.readyTimeoutMs, ...(o.signal ? { signal: o.signal } : {}) }) : undefined;
     }, o.signal)
     .catch(async (err: unknown) => {
-      if (o.signal?.aborted) throw err;
-      const e = err instanceof HarnessError ? err : new HarnessError('restore failed', { stage: 'boot', cause: err });
-      log(`snapshot ${key}: restore failed, booting instead: ${e.message}`);
+      if (o.signal?.aborted) return undefined;
+      const e = err instanceof HarnessError ? err : new HarnessError('preparing a restore failed', { stage: 'boot', cause: err });
+      (s.log ?? (() => {}))(`snapshot ${key}: preparing the next restore failed: ${e.message}`);
       if (err instanceof UnfaithfulRestore) await s.cache.markUnusable(key, [e.message, ...e.details]);
       return undefined;
     });
+  return { key, dir: o.dir, ready };
+}
+
+/**
+ * In place of bootGuest(o): the same Booted, from the snapshot cache when it has a faithful one; from `next` when it
+ * was prepared for this key and folder (else `next` is discarded).
+ */
+export async function bootOrRestore(o: BootOptions, s: SnapshotOptions, next?: NextRestore): Promise<StartedGuest> {
+  const since = Date.now();
+  const log = s.log ?? (() => {});
+  let prepared = await next?.ready;
+  let key: string;
+  try {
+    if (!oneDevice(o.topology)) {
+      await prepared?.discard();
+      prepared = undefined;
+      return Object.assign(await bootGuest(o), { start: 'boot' as const, snapshotKey: '', saveSnapshot: async () => undefined });
+    }
+    const cmdline = kernelCmdline(o.cmdline, '').cmdline;
+    key = await snapshotKey({ kernel: o.kernel, image: o.image, topology: o.topology, cmdline, qemu: await qemuIdentity(o.runtime) });
+  } catch (err) {
+    await prepared?.discard();
+    throw err;
+  }
+  if (prepared && (next?.key !== key || prepared.dir !== o.dir)) {
+    await prepared.discard();
+    prepared = undefined;
+  }
+  const resume = { ahead: true, since, timeoutMs: o.readyTimeoutMs, ...(o.signal ? { signal: o.signal } : {}) };
+  const restored = await (prepared
+    ? prepared.resume(resume)
+    : s.cache.withEntry(key, async () => {
+        const hit = await s.cache.lookup(key);
+        if (!hit) return undefined;
+        return restoreGuest({ runtime: o.runtime, snapshotDir: hit.dir, meta: hit.meta, topology: o.topology, kernel: o.kernel, image: o.image, dir: o.dir, timeoutMs: o.readyTimeoutMs, ...(o.signal ? { signal: o.signal } : {}) });
+      }, o.signal)
+  ).catch(async (err: unknown) => {
+    if (o.signal?.aborted) throw err;
+    const e = err instanceof HarnessError ? err : new HarnessError('restore failed', { stage: 'boot', cause: err });
+    log(`snapshot ${key}: restore failed, booting instead: ${e.message}`);
+    if (err instanceof UnfaithfulRestore) await s.cache.markUnusable(key, [e.message, ...e.details]);
+    return undefined;
+  });
   if (restored) {
-    log(`snapshot ${key}: restored in ${restored.restore.timings.totalMs} ms`);
+    const t = restored.restore.timings;
+    log(`snapshot ${key}: restored in ${t.totalMs} ms${t.ahead ? ` (QEMU started and loaded ahead, in ${t.copyMs + t.loadMs} ms)` : ''}`);
     restored.guest.timeoutScale = o.timeoutScale ?? 1;
     // One object, changed in place: kexec replaces its guest session, and shutdown must see the current one.
     return Object.assign(restored, { start: 'snapshot' as const, snapshotKey: key, saveSnapshot: async () => undefined });
