@@ -32,7 +32,7 @@ const USAGE = `usage: cxl-harness run [SCENARIO_OR_DIR ...] [options]
                        it (the group goes on with a fresh boot); after the run, wait for Ctrl-C or cxl-harness stop;
                        look inside with cxl-harness shell RUN_DIR
   --keep               keep each boot group's last guest running the same way
-  --snapshots          restore a saved post-boot state instead of booting (about 1 s instead of 9 s) where QEMU's
+  --snapshots          restore a saved post-boot state instead of booting (under 1 s instead of 8 s) where QEMU's
                        restore is faithful: QEMU 10.0 saves no CXL device state, so the guest detaches its CXL
                        devices before the save and attaches them again after a restore, which gives the saved
                        guest back for one-device topologies only; others boot as usual
