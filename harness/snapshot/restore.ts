@@ -219,9 +219,3 @@ async function resume(l: Loaded, o: ResumeOptions): Promise<Restored> {
     throw err instanceof HarnessError ? err : restoreError('restoring the snapshot failed', [], err);
   }
 }
-
-/** prepareRestore and its resume at once. */
-export async function restoreGuest(o: PrepareOptions): Promise<Restored> {
-  const since = Date.now();
-  return (await prepareRestore(o)).resume({ ahead: false, since, ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}), ...(o.signal ? { signal: o.signal } : {}) });
-}

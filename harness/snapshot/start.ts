@@ -7,7 +7,7 @@ import type { SnapshotCache } from './cache.ts';
 import { qemuIdentity, snapshotKey } from './key.ts';
 import type { SnapshotMeta } from './meta.ts';
 import { discardQmpSocket, qmpSocketPath } from './qmp-socket.ts';
-import { prepareRestore, restoreGuest, UnfaithfulRestore, type PreparedRestore, type Restored } from './restore.ts';
+import { prepareRestore, UnfaithfulRestore, type PreparedRestore, type Restored } from './restore.ts';
 import { appendOf, SavedVmChanged, saveSnapshot } from './save.ts';
 
 export interface SnapshotOptions {
@@ -54,16 +54,22 @@ export function prepareNext(o: BootOptions, s: SnapshotOptions, key: string): Ne
   const ready = s.cache
     .withEntry(key, async () => {
       const hit = await s.cache.lookup(key);
-      return hit ? prepareRestore({ runtime: o.runtime, snapshotDir: hit.dir, meta: hit.meta, topology: o.topology, kernel: o.kernel, image: o.image, dir: o.dir, timeoutMs: o.readyTimeoutMs, ...(o.signal ? { signal: o.signal } : {}) }) : undefined;
+      return hit ? prepareRestore(restoreInputs(o, hit)) : undefined;
     }, o.signal)
     .catch(async (err: unknown) => {
-      if (o.signal?.aborted) return undefined;
-      const e = err instanceof HarnessError ? err : new HarnessError('preparing a restore failed', { stage: 'boot', cause: err });
-      (s.log ?? (() => {}))(`snapshot ${key}: preparing the next restore failed: ${e.message}`);
-      if (err instanceof UnfaithfulRestore) await s.cache.markUnusable(key, [e.message, ...e.details]);
+      if (!o.signal?.aborted) await restoreFailed(s, key, err, 'preparing the next restore failed');
       return undefined;
     });
   return { key, dir: o.dir, ready };
+}
+
+const restoreInputs = (o: BootOptions, hit: { dir: string; meta: SnapshotMeta }) => ({ runtime: o.runtime, snapshotDir: hit.dir, meta: hit.meta, topology: o.topology, kernel: o.kernel, image: o.image, dir: o.dir, timeoutMs: o.readyTimeoutMs, ...(o.signal ? { signal: o.signal } : {}) });
+
+/** Logs a failed restore; a snapshot found unfaithful is marked so, and never tried again. */
+async function restoreFailed(s: SnapshotOptions, key: string, err: unknown, what: string): Promise<void> {
+  const e = err instanceof HarnessError ? err : new HarnessError('restore failed', { stage: 'boot', cause: err });
+  s.log?.(`snapshot ${key}: ${what}: ${e.message}`);
+  if (err instanceof UnfaithfulRestore) await s.cache.markUnusable(key, [e.message, ...e.details]);
 }
 
 /**
@@ -91,19 +97,16 @@ export async function bootOrRestore(o: BootOptions, s: SnapshotOptions, next?: N
     await prepared.discard();
     prepared = undefined;
   }
-  const resume = { ahead: true, since, timeoutMs: o.readyTimeoutMs, ...(o.signal ? { signal: o.signal } : {}) };
+  const resume = { since, timeoutMs: o.readyTimeoutMs, ...(o.signal ? { signal: o.signal } : {}) };
   const restored = await (prepared
-    ? prepared.resume(resume)
+    ? prepared.resume({ ...resume, ahead: true })
     : s.cache.withEntry(key, async () => {
         const hit = await s.cache.lookup(key);
-        if (!hit) return undefined;
-        return restoreGuest({ runtime: o.runtime, snapshotDir: hit.dir, meta: hit.meta, topology: o.topology, kernel: o.kernel, image: o.image, dir: o.dir, timeoutMs: o.readyTimeoutMs, ...(o.signal ? { signal: o.signal } : {}) });
+        return hit ? (await prepareRestore(restoreInputs(o, hit))).resume({ ...resume, ahead: false }) : undefined;
       }, o.signal)
   ).catch(async (err: unknown) => {
     if (o.signal?.aborted) throw err;
-    const e = err instanceof HarnessError ? err : new HarnessError('restore failed', { stage: 'boot', cause: err });
-    log(`snapshot ${key}: restore failed, booting instead: ${e.message}`);
-    if (err instanceof UnfaithfulRestore) await s.cache.markUnusable(key, [e.message, ...e.details]);
+    await restoreFailed(s, key, err, 'restore failed, booting instead');
     return undefined;
   });
   if (restored) {

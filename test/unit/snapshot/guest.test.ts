@@ -92,6 +92,8 @@ test('the settle, detach and attach scripts are valid shell and carry the saved 
   t.true(settle.includes('kill 321 '), 'the dropbear process of the saving session');
   const attach = attachCommand(saved, 10_000, [12]);
   t.true(attach.includes("want=' decoder0.0 endpoint2 mem0 root0'"));
+  t.true(attach.includes('echo 1 > /sys/class/pci_bus/0000:0c/rescan'), 'the CXL host bridge\'s root bus (12), no other');
+  t.false(attach.includes('/sys/bus/pci/rescan'));
   // The first six bytes as stored (IDs, then the command register little endian), for the functions an attach programs.
   t.true(attach.includes("printf '\\206\\200\\165\\160\\006\\005' 1<> /sys/bus/pci/devices/0000:0c:00.0/config"));
   t.true(attach.includes("printf '\\206\\200\\223\\015\\007\\005' 1<> /sys/bus/pci/devices/0000:0d:00.0/config"));
