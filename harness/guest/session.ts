@@ -1,6 +1,6 @@
 // The guest over SSH: commands with timeouts, sysfs writes that report the guest's real errno, reads and polling.
 import ssh2 from 'ssh2';
-import { HarnessError } from '../common/errors.ts';
+import { HarnessError, stopped } from '../common/errors.ts';
 import { parseWriteThen, writeThenCommand, type WriteResult } from './write.ts';
 import { shellWord } from '../common/shell.ts';
 
@@ -45,7 +45,7 @@ export class GuestSession implements AsyncDisposable {
     let last: unknown;
     while (Date.now() < deadline && !opts.signal?.aborted) {
       try {
-        const session = new GuestSession(await connectOnce(opts.port, opts.privateKey, expected, Math.max(1000, deadline - Date.now())));
+        const session = new GuestSession(await connectOnce(opts.port, opts.privateKey, expected, Math.max(1000, deadline - Date.now()), opts.signal));
         session.timeoutScale = opts.timeoutScale ?? 1;
         return session;
       } catch (err) {
@@ -53,6 +53,7 @@ export class GuestSession implements AsyncDisposable {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
+    if (opts.signal?.aborted) throw stopped(opts.signal, 'guest');
     throw new HarnessError(`no SSH session with the guest on 127.0.0.1:${opts.port} within ${opts.timeoutMs} ms`, { stage: 'guest', cause: last });
   }
 
@@ -180,15 +181,24 @@ export class GuestSession implements AsyncDisposable {
   }
 }
 
-function connectOnce(port: number, privateKey: string, hostKey: Buffer, timeoutMs: number): Promise<ssh2.Client> {
+function connectOnce(port: number, privateKey: string, hostKey: Buffer, timeoutMs: number, signal?: AbortSignal): Promise<ssh2.Client> {
   return new Promise((resolve, reject) => {
     const c = new ssh2.Client();
-    c.once('ready', () => resolve(c));
+    const onAbort = () => {
+      c.end();
+      reject(stopped(signal, 'guest'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    c.once('ready', () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(c);
+    });
     // Nagle's algorithm held the client's back-to-back packets (KEXINIT and KEXECDH_INIT, NEWKEYS and SERVICE_REQUEST)
     // for the host's delayed ACK, about 40 ms each: half of a warm handshake.
     c.once('connect', () => c.setNoDelay(true));
     // ssh2 may emit several errors for one failed handshake; every one must be handled, the first decides.
     c.on('error', (err) => {
+      signal?.removeEventListener('abort', onAbort);
       c.end();
       reject(err);
     });
