@@ -210,7 +210,10 @@ export function attachCommand(saved: GuestFingerprint, timeoutMs: number, cxlBus
     'for d in /sys/bus/platform/devices/ACPI0017:*; do [ -e "$d" ] && echo "${d##*/}" > /sys/bus/platform/drivers/cxl_acpi/bind; done',
     `want='${want}'`,
     'i=0',
-    `while have=; for d in /sys/bus/cxl/devices/*; do [ -e "$d" ] && have="$have \${d##*/}"; done; [ "$have" != "$want" ] && [ $i -lt ${polls} ]; do sleep 0.02; i=$((i + 1)); done`,
+    // read -t on the guest's wait fifo (see images/guest/init) is a builtin pause: sleep forked at every poll.
+    'exec 3<> /run/cxl-harness.wait',
+    `while have=; for d in /sys/bus/cxl/devices/*; do [ -e "$d" ] && have="$have \${d##*/}"; done; [ "$have" != "$want" ] && [ $i -lt ${polls} ]; do read -t 0.02 -u 3 _; i=$((i + 1)); done`,
+    'exec 3<&-',
     `[ "$have" = "$want" ] || echo "cxl-harness: attach: CXL devices are '$have', not '$want'" >&2`,
     ...writes,
     `echo '${MARK}dmesg'`,
