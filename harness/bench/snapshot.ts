@@ -56,14 +56,14 @@ export async function snapshotBench(kernelSpec: string, rounds: number, restores
         await r.shutdown();
         if (!r.restore) throw new Error(`restore ${k} booted instead`);
         const t = r.restore.timings;
-        out.restore.push({ 'copy backing': t.copyMs, 'QEMU start to loaded': t.loadMs, 'cont to SSH': t.sshMs, 'attach + check': t.checkMs, 'needed to ready': t.totalMs });
+        out.restore.push({ 'copy backing': t.copyMs, 'QEMU start to loaded': t.loadMs, 'cont to SSH': t.sshMs, 'attach + check': t.checkMs, 'cont to ready': t.sshMs + t.checkMs, 'needed to ready': t.totalMs });
         const next = prepareNext(options(`prepared-${k}`), { cache }, key);
         await next.ready;
         const p = await bootOrRestore(options(`prepared-${k}`), { cache }, next);
         await p.shutdown();
         if (!p.restore?.timings.ahead) throw new Error(`prepared restore ${k} was not resumed`);
         const q = p.restore.timings;
-        out.prepared.push({ 'ahead: copy + load': q.copyMs + q.loadMs, 'cont to SSH': q.sshMs, 'attach + check': q.checkMs, 'needed to ready': q.totalMs });
+        out.prepared.push({ 'ahead: copy + load': q.copyMs + q.loadMs, 'cont to SSH': q.sshMs, 'attach + check': q.checkMs, 'cont to ready': q.sshMs + q.checkMs, 'needed to ready': q.totalMs });
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
