@@ -11,7 +11,7 @@ import type { BootReport, StepRecord, TestReport } from '../report/types.ts';
 import type { Runtime } from '../runtime/types.ts';
 import { initialContext } from '../scenario/roles.ts';
 import { interleaveOrder } from '../topology/interleave.ts';
-import { bootGuest, type Booted } from './boot.ts';
+import { bootGuest, type Booted, type BootOptions } from './boot.ts';
 import { reportCapabilities, unmet } from './capabilities.ts';
 import { startState, type StartState } from './enumerate.ts';
 import { kexecGuest } from './kexec.ts';
@@ -48,7 +48,28 @@ export interface GroupOptions {
   holds: Holds;
   /** Restore post-boot snapshots from this cache (and save new ones) instead of booting, where it is faithful. */
   snapshots?: SnapshotCache;
+  /** A restore prepared for this group's first guest, by the run while the group before it ran. */
+  first?: Spare;
+  /** Called once, when the group's last scenario has its guest: the run may prepare the next group's first one. */
+  beforeLast?(): void;
   log(line: string): void;
+}
+
+/** A restore prepared ahead and the boot number set aside for it. */
+export interface Spare {
+  index: number;
+  restore: NextRestore;
+}
+
+/** Stops a spare nobody used and removes its folder (it never became a boot). */
+export async function discardSpare(s: Spare): Promise<void> {
+  await (await s.restore.ready)?.discard();
+  await rm(s.restore.dir, { recursive: true, force: true });
+}
+
+/** How a job's guest boots, into `dir`. */
+export function bootOptionsOf(job: Job, dir: string, o: Pick<GroupOptions, 'runtime' | 'timeoutScale' | 'signal'>): BootOptions {
+  return { runtime: o.runtime, kernel: job.kernel.image, image: job.kernel.guest, topology: job.topology.topology, cmdline: job.cmdline, dir, readyTimeoutMs: 90_000 * o.timeoutScale, timeoutScale: o.timeoutScale, ...(o.signal ? { signal: o.signal } : {}) };
 }
 
 export type KeepPolicy = 'never' | 'failures' | 'always';
@@ -75,13 +96,11 @@ export async function runGroup(group: BootGroup, o: GroupOptions): Promise<TestR
   const reports: TestReport[] = [];
   let live: Live | undefined;
   // With snapshots: the group's next restore, prepared while the live guest runs scenarios, in the boot folder set aside for it.
-  let next: { index: number; restore: NextRestore } | undefined;
+  let next: Spare | undefined = o.first;
   const discardNext = async () => {
     const n = next;
     next = undefined;
-    if (!n) return;
-    await (await n.restore.ready)?.discard();
-    await rm(n.restore.dir, { recursive: true, force: true });
+    if (n) await discardSpare(n);
   };
   const powerOff = async (r?: TestReport) => {
     if (!live) return;
@@ -112,7 +131,7 @@ export async function runGroup(group: BootGroup, o: GroupOptions): Promise<TestR
           const index = spare?.index ?? o.nextBoot();
           const bootDir = join(o.dir, `boot-${index}`);
           await mkdir(bootDir, { recursive: true });
-          const bootOptions = { runtime: o.runtime, kernel: job.kernel.image, image: job.kernel.guest, topology: job.topology.topology, cmdline: job.cmdline, dir: bootDir, readyTimeoutMs: 90_000 * o.timeoutScale, timeoutScale: o.timeoutScale, ...(o.signal ? { signal: o.signal } : {}) };
+          const bootOptions = bootOptionsOf(job, bootDir, o);
           const booted: Booted & Partial<StartedGuest> = o.snapshots ? await bootOrRestore(bootOptions, { cache: o.snapshots, log: o.log }, spare?.restore) : await bootGuest(bootOptions);
           const restored = booted.start === 'snapshot';
           for (const crash of booted.qemuCrashes ?? []) o.log(`boot ${index}: booted again after ${crash.split('\n')[0]!.replace(/^\[boot\] /, '')} (${join(bootDir, 'console-qemu-crash.log')})`);
@@ -132,12 +151,13 @@ export async function runGroup(group: BootGroup, o: GroupOptions): Promise<TestR
           live = { booted, start, baseline: start.state, index };
           if (o.snapshots && booted.snapshotKey && (restored || stored) && jobIndex < group.jobs.length - 1) {
             const i = o.nextBoot();
-            next = { index: i, restore: prepareNext({ ...bootOptions, dir: join(o.dir, `boot-${i}`) }, { cache: o.snapshots, log: o.log }, booted.snapshotKey) };
+            next = { index: i, restore: prepareNext(bootOptionsOf(job, join(o.dir, `boot-${i}`), o), { cache: o.snapshots, log: o.log }, booted.snapshotKey) };
           }
           job.kernel.report.capabilities ??= reportCapabilities(start.caps);
           o.onBoot({ index, kernel: job.kernel.spec, topology: job.topology.topology.name, cmdline: booted.cmdline, start: restored ? 'snapshot' : 'boot', ...booted.timings, ...(booted.restore ? { restoreMs: booted.restore.timings.totalMs, ...(booted.restore.timings.ahead ? { restorePreparedMs: booted.restore.timings.copyMs + booted.restore.timings.loadMs } : {}) } : {}), graph: start.graph, artifacts: bootDir, ...(booted.qemuCrashes ? { qemuCrashes: booted.qemuCrashes } : {}) });
           first = start.record;
         }
+        if (jobIndex === group.jobs.length - 1) o.beforeLast?.();
         report.boot = live.index;
         report.cmdline = live.booted.cmdline;
         o.onStep(job, first);

@@ -26,15 +26,15 @@ import { loadTopologies, type LoadedTopology } from '../topology/load.ts';
 import { hostMemoryMiB } from '../topology/place.ts';
 import { prepareArtifacts } from './artifacts.ts';
 import { firstBadPatches, judge, type Judgement } from './bisect-series.ts';
-import { runGroup, type BundlePolicy, type GroupOptions, type KeepPolicy } from './group.ts';
+import { bootOptionsOf, discardSpare, runGroup, type BundlePolicy, type GroupOptions, type KeepPolicy, type Spare } from './group.ts';
 import { Holds } from './hold.ts';
 import type { SnapshotCache } from '../snapshot/cache.ts';
-import { oneDevice } from '../snapshot/start.ts';
+import { bootKey, oneDevice, prepareNext } from '../snapshot/start.ts';
 import { HARNESS_VERSION } from './version.ts';
 import { diffSurface, touched } from './surface.ts';
 import { seriesCheck } from './series-check.ts';
 import { bootGroups, buildJobs, type BootGroup, type Job, type PreparedKernel } from './matrix.ts';
-import { defaultJobs, memoryBudgetMiB, QEMU_OVERHEAD_MIB, schedule } from './schedule.ts';
+import { defaultJobs, memoryBudgetMiB, QEMU_OVERHEAD_MIB, schedule, scheduleOrder } from './schedule.ts';
 
 
 export interface RunOptions {
@@ -342,18 +342,40 @@ function groupMemoryMiB(j: Job, o: Pick<RunOptions, 'snapshots'>): number {
   return o.snapshots && oneDevice(j.topology.topology) ? 2 * vm : vm;
 }
 
-/** Every boot group through runGroup, `parallel` at a time within the memory budget; a group that throws is kept for the caller, the others go on. */
+/**
+ * Every boot group through runGroup, `parallel` at a time within the memory budget; a group that throws is kept for the
+ * caller, the others go on. With snapshots and one VM at a time, the next group's first restore is prepared while
+ * the group before it runs its last scenario.
+ */
 async function runGroups(groups: BootGroup[], parallel: number, budget: number, options: GroupOptions): Promise<{ tests: TestReport[]; failures: unknown[] }> {
   const tests: TestReport[] = [];
   const failures: unknown[] = [];
-  await schedule(
-    groups,
-    parallel,
-    budget,
-    async (g) => {
-      tests.push(...(await runGroup(g, options).catch((err: unknown) => (failures.push(err), []))));
-    },
-    () => options.signal?.aborted === true,
-  );
+  const order = scheduleOrder(groups);
+  const handoffs = new Map<BootGroup, Spare>();
+  const prepareFirst = (g: BootGroup) => {
+    const job = g.jobs[0];
+    if (!options.snapshots || !job || !oneDevice(job.topology.topology) || handoffs.has(g)) return;
+    const index = options.nextBoot();
+    const boot = bootOptionsOf(job, join(options.dir, `boot-${index}`), options);
+    handoffs.set(g, { index, restore: prepareNext(boot, { cache: options.snapshots, log: options.log }, bootKey(boot)) });
+  };
+  try {
+    await schedule(
+      groups,
+      parallel,
+      budget,
+      async (g) => {
+        const first = handoffs.get(g);
+        handoffs.delete(g);
+        const following = parallel === 1 ? order[order.indexOf(g) + 1] : undefined;
+        const mine: GroupOptions = { ...options, ...(first ? { first } : {}), ...(following ? { beforeLast: () => prepareFirst(following) } : {}) };
+        tests.push(...(await runGroup(g, mine).catch((err: unknown) => (failures.push(err), []))));
+      },
+      () => options.signal?.aborted === true,
+    );
+  } finally {
+    // Prepared for a group that never started (the run was stopped).
+    for (const spare of handoffs.values()) await discardSpare(spare);
+  }
   return { tests, failures };
 }

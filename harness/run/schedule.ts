@@ -17,8 +17,13 @@ export function defaultJobs(groups: BootGroup[], budgetMiB: number): number {
   return Math.max(1, Math.min(Math.floor(availableParallelism() / 2), Math.floor(budgetMiB / biggest)));
 }
 
+/** The order groups start in: longest first. With one VM at a time, exactly this order. */
+export function scheduleOrder(groups: BootGroup[]): BootGroup[] {
+  return [...groups].sort((a, b) => b.weight - a.weight);
+}
+
 export async function schedule(groups: BootGroup[], jobs: number, budgetMiB: number, run: (g: BootGroup) => Promise<void>, aborted: () => boolean): Promise<void> {
-  const queue = [...groups].sort((a, b) => b.weight - a.weight);
+  const queue = scheduleOrder(groups);
   let used = 0;
   const running = new Set<Promise<void>>();
   while (queue.length || running.size) {

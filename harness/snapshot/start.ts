@@ -40,9 +40,15 @@ export interface StartedGuest extends Booted {
 
 /** A restore of `key` being prepared ahead into `dir`, a boot folder the caller set aside for the next guest. */
 export interface NextRestore {
-  key: string;
+  key: Promise<string>;
   dir: string;
   ready: Promise<PreparedRestore | undefined>;
+}
+
+/** The snapshot key of a boot with these options (snapshotKey). */
+export async function bootKey(o: BootOptions): Promise<string> {
+  const cmdline = kernelCmdline(o.cmdline, '').cmdline;
+  return snapshotKey({ kernel: o.kernel, image: o.image, topology: o.topology, cmdline, qemu: await qemuIdentity(o.runtime) });
 }
 
 /**
@@ -50,17 +56,20 @@ export interface NextRestore {
  * bootOrRestore(o, s, next) with the same inputs: that one then only resumes it. Never rejects: a preparation that
  * fails is logged, and that boot restores or boots as usual. Whoever holds it and does not pass it on discards it.
  */
-export function prepareNext(o: BootOptions, s: SnapshotOptions, key: string): NextRestore {
-  const ready = s.cache
-    .withEntry(key, async () => {
-      const hit = await s.cache.lookup(key);
-      return hit ? prepareRestore(restoreInputs(o, hit)) : undefined;
-    }, o.signal)
-    .catch(async (err: unknown) => {
-      if (!o.signal?.aborted) await restoreFailed(s, key, err, 'preparing the next restore failed');
-      return undefined;
-    });
-  return { key, dir: o.dir, ready };
+export function prepareNext(o: BootOptions, s: SnapshotOptions, key: string | Promise<string>): NextRestore {
+  const known = Promise.resolve(key);
+  const ready = known.then(async (k) =>
+    s.cache
+      .withEntry(k, async () => {
+        const hit = await s.cache.lookup(k);
+        return hit ? prepareRestore(restoreInputs(o, hit)) : undefined;
+      }, o.signal)
+      .catch(async (err: unknown) => {
+        if (!o.signal?.aborted) await restoreFailed(s, k, err, 'preparing the next restore failed');
+        return undefined;
+      }),
+  ).catch(() => undefined);
+  return { key: known, dir: o.dir, ready };
 }
 
 const restoreInputs = (o: BootOptions, hit: { dir: string; meta: SnapshotMeta }) => ({ runtime: o.runtime, snapshotDir: hit.dir, meta: hit.meta, topology: o.topology, kernel: o.kernel, image: o.image, dir: o.dir, timeoutMs: o.readyTimeoutMs, ...(o.signal ? { signal: o.signal } : {}) });
@@ -87,13 +96,12 @@ export async function bootOrRestore(o: BootOptions, s: SnapshotOptions, next?: N
       prepared = undefined;
       return Object.assign(await bootGuest(o), { start: 'boot' as const, snapshotKey: '', saveSnapshot: async () => undefined });
     }
-    const cmdline = kernelCmdline(o.cmdline, '').cmdline;
-    key = await snapshotKey({ kernel: o.kernel, image: o.image, topology: o.topology, cmdline, qemu: await qemuIdentity(o.runtime) });
+    key = await bootKey(o);
   } catch (err) {
     await prepared?.discard();
     throw err;
   }
-  if (prepared && (next?.key !== key || prepared.dir !== o.dir)) {
+  if (prepared && ((await next?.key.catch(() => undefined)) !== key || prepared.dir !== o.dir)) {
     await prepared.discard();
     prepared = undefined;
   }
