@@ -56,18 +56,14 @@ function sections(out: string): Record<string, string> {
   return parts;
 }
 
-function headerLines(text: string | undefined): Record<string, string> {
+export function parseFingerprint(out: string): GuestFingerprint {
+  const s = sections(out);
   const pci: Record<string, string> = {};
-  for (const line of (text ?? '').split('\n').filter(Boolean)) {
+  for (const line of (s.pci ?? '').split('\n').filter(Boolean)) {
     const [addr, hex = ''] = line.split('\t');
     pci[addr!] = hex;
   }
-  return pci;
-}
-
-export function parseFingerprint(out: string): GuestFingerprint {
-  const s = sections(out);
-  return { pci: headerLines(s.pci), devices: (s.devices ?? '').split('\n').filter(Boolean), state: s.state ?? '', graph: s.graph ?? '', uptime: Number((s.uptime ?? '').split(' ')[0]) };
+  return { pci, devices: (s.devices ?? '').split('\n').filter(Boolean), state: s.state ?? '', graph: s.graph ?? '', uptime: Number((s.uptime ?? '').split(' ')[0]) };
 }
 
 export interface GuestRun {
@@ -106,10 +102,8 @@ function ignoredByte(i: number, headerType: number): boolean {
   return i === 6 || i === 7 || i === 0x3c || ((headerType & 0x7f) === 1 && (i === 0x1e || i === 0x1f));
 }
 
-const headerType = (hex: string) => parseInt(hex.slice(0x0e * 2, 0x0e * 2 + 2), 16);
-
 function headerDiff(a: string, b: string): number[] {
-  const type = headerType(a);
+  const type = parseInt(a.slice(0x0e * 2, 0x0e * 2 + 2), 16);
   const offsets: number[] = [];
   for (let i = 0; i < Math.max(a.length, b.length) / 2; i++) {
     if (!ignoredByte(i, type) && a.slice(i * 2, i * 2 + 2) !== b.slice(i * 2, i * 2 + 2)) offsets.push(i);
@@ -117,12 +111,12 @@ function headerDiff(a: string, b: string): number[] {
   return offsets;
 }
 
-/** Differences between two sets of PCI headers by address, one line each. */
-function headerDifferences(saved: Record<string, string>, now: Record<string, string>): string[] {
+/** Differences between the fingerprint saved with a snapshot and a restored guest's, one line each; empty when equal. */
+export function compareFingerprints(saved: GuestFingerprint, now: GuestFingerprint): string[] {
   const out: string[] = [];
-  for (const addr of new Set([...Object.keys(saved), ...Object.keys(now)])) {
-    const a = saved[addr];
-    const b = now[addr];
+  for (const addr of new Set([...Object.keys(saved.pci), ...Object.keys(now.pci)])) {
+    const a = saved.pci[addr];
+    const b = now.pci[addr];
     if (a === undefined || b === undefined) out.push(`pci ${addr}: ${a === undefined ? 'appeared' : 'vanished'}`);
     else if (/^f{8}/.test(b) && !/^f{8}/.test(a)) out.push(`pci ${addr}: config space reads all ones (the device is unreachable: its bridge lost its bus numbers)`);
     else {
@@ -130,12 +124,6 @@ function headerDifferences(saved: Record<string, string>, now: Record<string, st
       if (offsets.length) out.push(`pci ${addr}: config header differs at ${offsets.map((o) => `0x${o.toString(16).padStart(2, '0')}`).join(' ')} (saved ${a}, now ${b})`);
     }
   }
-  return out;
-}
-
-/** Differences between the fingerprint saved with a snapshot and a restored guest's, one line each; empty when equal. */
-export function compareFingerprints(saved: GuestFingerprint, now: GuestFingerprint): string[] {
-  const out = headerDifferences(saved.pci, now.pci);
   const lines = (label: string, x: string[], y: string[]) => {
     const ys = new Set(y);
     const xs = new Set(x);
